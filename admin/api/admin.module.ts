@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import { localeSchema } from '../../bot/activity';
+import { errors } from '../../bot/errors';
+import { jsonBody, parseInput, requireAdmin, requireShopKey, shopOf } from '../../bot/http';
+import type { Platform } from '../../bot/platform';
+import { PUBLISH_JOB } from '../../bot/publish';
+import type { HttpModule } from '../../bot/server';
+import { openApiDocument } from './openapi';
+import { maskSecrets, settingsPatchSchema } from './settings.schema';
+
+const createShopSchema = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    locales: z.array(localeSchema).min(1).max(10).default(['zh-CN', 'en-US']),
+  })
+  .strict();
+
+const entryId = z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, 'letters, digits and _ . : - (up to 100)');
+const knowledgeSchema = z
+  .object({
+    entries: z
+      .array(
+        z
+          .object({
+            id: entryId.optional(),
+            locale: localeSchema,
+            question: z.string().trim().min(1).max(500),
+            similar: z.array(z.string().trim().min(1).max(500)).max(100).default([]),
+            answer: z.string().trim().min(1).max(5000),
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(1000),
+  })
+  .strict();
+
+/** The merchant-facing HTTP API: shops, settings, knowledge, publish and jobs. */
+export function createAdminApi(platform: Platform): HttpModule {
+  const { store } = platform;
+  const auth = { store, adminToken: platform.adminToken };
+  const shopRoute = '/api/v1/shops/:shopId';
+
+  return {
+    id: 'admin',
+    mount(app) {
+      app.get('/api/v1/openapi.json', (_req, res) => {
+        res.json(openApiDocument);
+      });
+
+      app.post('/api/v1/shops', requireAdmin(auth), jsonBody(), async (req, res) => {
+        const input = parseInput(createShopSchema, req.body);
+        const created = await store.shops.create(input);
+        platform.log.info({ shopId: created.id }, 'shop created');
+        res.status(201).json(created);
+      });
+
+      app.get(`${shopRoute}/settings`, requireShopKey(auth), async (_req, res) => {
+        res.json(maskSecrets(await store.shops.getSettings(shopOf(res).id)));
+      });
+
+      app.put(`${shopRoute}/settings`, requireShopKey(auth), jsonBody(), async (req, res) => {
+        const patch = parseInput(settingsPatchSchema, req.body);
+        const merged = await store.shops.mergeSettings(shopOf(res).id, patch);
+        res.json(maskSecrets(merged));
+      });
+
+      app.post(`${shopRoute}/knowledge`, requireShopKey(auth), jsonBody('4mb'), async (req, res) => {
+        const { entries } = parseInput(knowledgeSchema, req.body);
+        const ids = new Set<string>();
+        const withIds = entries.map((e) => {
+          const id = e.id ?? `kb_${crypto.randomUUID()}`;
+          if (ids.has(id)) throw errors.badRequest(`Entry id "${id}" appears twice.`, 'DUPLICATE_ID');
+          ids.add(id);
+          return { ...e, id };
+        });
+        const upserted = await store.knowledge.upsert(shopOf(res).id, withIds);
+        res.json({ upserted, ids: withIds.map((e) => e.id) });
+      });
+
+      app.get(`${shopRoute}/knowledge`, requireShopKey(auth), async (_req, res) => {
+        res.json({ entries: await store.knowledge.list(shopOf(res).id) });
+      });
+
+      app.delete(`${shopRoute}/knowledge/:entryId`, requireShopKey(auth), async (req, res) => {
+        const deleted = await store.knowledge.delete(shopOf(res).id, String(req.params.entryId));
+        if (!deleted) throw errors.notFound('Knowledge entry');
+        res.status(204).end();
+      });
+
+      app.post(`${shopRoute}/publish`, requireShopKey(auth), async (_req, res) => {
+        const job = await platform.jobs.enqueue(shopOf(res).id, PUBLISH_JOB);
+        res.status(202).json({ jobId: job.id });
+      });
+
+      app.get(`${shopRoute}/jobs/:jobId`, requireShopKey(auth), async (req, res) => {
+        const job = await store.jobs.get(shopOf(res).id, String(req.params.jobId));
+        if (!job) throw errors.notFound('Job');
+        res.json({
+          id: job.id,
+          type: job.type,
+          state: job.state,
+          progress: job.progress,
+          ...(job.error ? { error: job.error } : {}),
+        });
+      });
+    },
+  };
+}

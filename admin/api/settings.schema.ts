@@ -1,0 +1,112 @@
+import { z } from 'zod';
+import { localeSchema } from '../../bot/activity';
+
+const time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time as HH:MM');
+const secret = z.string().min(1).max(4096);
+
+/** Every settings field the API recognises; unknown fields are refused so a typo never goes unnoticed. */
+export const settingsPatchSchema = z
+  .object({
+    profile: z
+      .object({
+        name: z.string().min(1).max(100),
+        greeting: z.record(localeSchema, z.string().min(1).max(500)),
+      })
+      .partial()
+      .strict(),
+    returnAddress: z
+      .object({
+        name: z.string().min(1).max(100),
+        phone: z.string().min(3).max(40),
+        address: z.string().min(1).max(500),
+      })
+      .strict(),
+    commerce: z.discriminatedUnion('type', [
+      z.object({ type: z.literal('demo') }).strict(),
+      z
+        .object({
+          type: z.literal('http'),
+          baseUrl: z
+            .string()
+            .url()
+            .refine((u) => /^https?:\/\//.test(u), 'an http(s) URL'),
+          secret,
+          timeoutMs: z.number().int().min(100).max(30_000).optional(),
+        })
+        .strict(),
+    ]),
+    fastRefund: z
+      .object({ minTier: z.number().int().min(0).max(5), maxAmount: z.number().min(0) })
+      .partial()
+      .strict(),
+    handoff: z
+      .object({
+        confidenceThreshold: z.number().min(0).max(1),
+        lowConfidenceTurns: z.number().int().min(1).max(20),
+        autoAssign: z.boolean(),
+      })
+      .partial()
+      .strict(),
+    mode: z.enum(['auto', 'assist']),
+    businessHours: z
+      .object({
+        timezone: z.string().refine(isTimeZone, 'an IANA time zone such as Asia/Shanghai'),
+        days: z.array(z.number().int().min(0).max(6)).max(7),
+        open: time,
+        close: time,
+      })
+      .partial()
+      .strict(),
+    channels: z
+      .object({
+        twilio: z
+          .object({ authToken: secret, agentNumber: z.string().max(40) })
+          .partial()
+          .strict(),
+        alexa: z.object({ skillId: z.string().max(200) }).strict(),
+        aligenie: z
+          .object({ skillId: z.string().max(200), privateKey: secret })
+          .partial()
+          .strict(),
+        agents: z
+          .object({ appId: z.string().max(200), appPassword: secret })
+          .partial()
+          .strict(),
+      })
+      .partial()
+      .strict(),
+  })
+  .partial()
+  .strict();
+
+export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const SECRET_PATHS = [
+  ['commerce', 'secret'],
+  ['channels', 'twilio', 'authToken'],
+  ['channels', 'aligenie', 'privateKey'],
+  ['channels', 'agents', 'appPassword'],
+];
+
+/** Settings as the API shows them: secrets replaced by a mask. */
+export function maskSecrets(settings: Record<string, unknown>): Record<string, unknown> {
+  const copy = structuredClone(settings);
+  for (const p of SECRET_PATHS) {
+    let node: unknown = copy;
+    for (const key of p.slice(0, -1)) node = (node as Record<string, unknown> | undefined)?.[key];
+    const last = p.at(-1)!;
+    if (node && typeof node === 'object' && typeof (node as Record<string, unknown>)[last] === 'string') {
+      (node as Record<string, unknown>)[last] = '********';
+    }
+  }
+  return copy;
+}

@@ -1,0 +1,109 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { type ZodType, ZodError } from 'zod';
+import type { Logger } from 'pino';
+import { KefuError, errors, isKefuError } from './errors';
+import { safeEqual } from './identity';
+import type { Shop } from './store/shops.repo';
+import type { Store } from './store/store';
+
+/** JSON bodies up to `limit`; a malformed body is a 400 INVALID_JSON, an oversized one a 413. */
+export function jsonBody(limit = '256kb') {
+  return express.json({ limit, strict: true, type: ['application/json', 'application/*+json'] });
+}
+
+/** Validates `data` against a schema at the edge; the core never sees unvalidated input. */
+export function parseInput<T>(schema: ZodType<T>, data: unknown): T {
+  const result = schema.safeParse(data);
+  if (!result.success) {
+    const detail = result.error.issues
+      .slice(0, 5)
+      .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
+      .join('; ');
+    throw new KefuError('VALIDATION_FAILED', detail, 400);
+  }
+  return result.data;
+}
+
+export function bearerToken(req: Request): string | undefined {
+  const header = req.get('authorization');
+  const match = header?.match(/^Bearer\s+(\S+)$/i);
+  return match?.[1];
+}
+
+export interface AuthDeps {
+  store: Store;
+  adminToken: string;
+}
+
+export function isAdmin(deps: AuthDeps, req: Request): boolean {
+  const token = bearerToken(req);
+  return !!token && safeEqual(token, deps.adminToken);
+}
+
+/** The platform operator only. */
+export function requireAdmin(deps: AuthDeps) {
+  return (req: Request, _res: Response, next: NextFunction) => {
+    if (!bearerToken(req)) throw errors.unauthorized();
+    if (!isAdmin(deps, req)) throw errors.unauthorized('Invalid admin token.');
+    next();
+  };
+}
+
+/**
+ * The shop named in the path, for its own API key (or the operator's token). A valid key of
+ * another shop is a 403, never a look at this one.
+ */
+export function requireShopKey(deps: AuthDeps) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const shop = await authenticateShop(deps, req);
+    if (!shop) throw errors.unauthorized();
+    res.locals.shop = shop;
+    next();
+  };
+}
+
+/** The shop for the request's bearer credentials, or undefined when there are none. */
+export async function authenticateShop(deps: AuthDeps, req: Request): Promise<Shop | undefined> {
+  const token = bearerToken(req);
+  if (!token) return undefined;
+  const shopId = String(req.params.shopId);
+  if (safeEqual(token, deps.adminToken)) {
+    const shop = await deps.store.shops.findById(shopId);
+    if (!shop) throw errors.notFound('Shop');
+    return shop;
+  }
+  const shop = await deps.store.shops.findByApiKey(token);
+  if (!shop) throw errors.unauthorized('Invalid API key.');
+  if (shop.id !== shopId) throw errors.forbidden();
+  return shop;
+}
+
+export function shopOf(res: Response): Shop {
+  return res.locals.shop as Shop;
+}
+
+/** One error format for the whole API; never a stack trace. */
+export function errorHandler(log: Logger) {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const mapped = toKefuError(err);
+    if (mapped.status >= 500) log.error({ err, method: req.method, path: req.path }, 'request failed');
+    if (res.headersSent) return;
+    res.status(mapped.status).json({ error: { code: mapped.code, message: mapped.message } });
+  };
+}
+
+function toKefuError(err: unknown): KefuError {
+  if (isKefuError(err)) return err;
+  if (err instanceof ZodError)
+    return new KefuError('VALIDATION_FAILED', err.issues[0]?.message ?? 'invalid', 400);
+  const e = err as { type?: string; status?: number };
+  if (e?.type === 'entity.parse.failed') return errors.invalidJson();
+  if (e?.type === 'entity.too.large') return errors.tooLarge('The request body is too large.');
+  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
+    return new KefuError('UNSUPPORTED_ENCODING', 'Bodies must be UTF-8 JSON.', 415);
+  }
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
+    return new KefuError('BAD_REQUEST', 'The request could not be read.', e.status);
+  }
+  return new KefuError('INTERNAL', 'Something went wrong on our side; please try again.', 500, true);
+}

@@ -1,0 +1,33 @@
+import { Writable } from 'node:stream';
+import { createLogger, maskPersonalData } from './log';
+
+describe('personal data is masked in logs', () => {
+  test.each([
+    ['我的手机号是13812345678', '我的手机号是138****5678'],
+    ['call me at +1 415 555 2671', 'call me at +1 4****71'],
+    ['寄到上海市浦东新区世纪大道100号', '寄到上海市***'],
+    ['ship it to 1600 Pennsylvania Avenue please', 'ship it to *** [address] please'],
+    ['订单 1001 什么时候发货', '订单 1001 什么时候发货'],
+  ])('%s', (input, expected) => {
+    expect(maskPersonalData(input)).toBe(expected);
+  });
+
+  test('the logger masks message text and nested fields, and redacts secrets', () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const log = createLogger({ level: 'info', destination });
+    log.info(
+      { turn: { text: '电话 13912345678' }, commerce: { secret: 'top-secret' } },
+      '用户 13912345678 来了',
+    );
+    const out = lines.join('');
+    expect(out).not.toContain('13912345678');
+    expect(out).toContain('139****5678');
+    expect(out).not.toContain('top-secret');
+  });
+});

@@ -1,0 +1,34 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The platform's Prometheus metrics, one registry per server so tests can run several. */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly turns = new Counter({
+    name: 'kefu_turns_total',
+    help: 'Turns processed, by channel and outcome',
+    labelNames: ['channel', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly turnSeconds = new Histogram({
+    name: 'kefu_turn_duration_seconds',
+    help: 'Time from receiving a message to the stored reply',
+    labelNames: ['channel'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  readonly stateConflicts = new Counter({
+    name: 'kefu_state_conflicts_total',
+    help: 'Turns re-run because another turn saved the conversation state first (the lock should prevent it)',
+    registers: [this.registry],
+  });
+  readonly httpRequests = new Counter({
+    name: 'kefu_http_requests_total',
+    help: 'HTTP requests by method, route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(opts: { defaults?: boolean } = {}) {
+    if (opts.defaults !== false) collectDefaultMetrics({ register: this.registry, prefix: 'kefu_' });
+  }
+}

@@ -1,0 +1,124 @@
+import { Redis } from 'ioredis';
+import type { Config } from './config';
+import { type EventBus, MemoryEventBus, RedisEventBus } from './events';
+import { JobRunner } from './jobs/runner';
+import { type ConversationLock, MemoryLock } from './lock/lock';
+import { RedisLock } from './lock/redis.lock';
+import type { Logger } from './log';
+import { Metrics } from './metrics';
+import { ModelRegistry } from './models';
+import type { NluEngine } from './nlu';
+import { registerPublishJob } from './publish';
+import { SkillRouter } from './router';
+import type { Skill } from './skill';
+import { openDatabase } from './store/db';
+import { Store } from './store/store';
+import { TurnPipeline } from './turn';
+
+/** The bot's services, built once by main.ts and handed to the channels and the admin. */
+export interface Platform {
+  config: Config;
+  adminToken: string;
+  log: Logger;
+  metrics: Metrics;
+  store: Store;
+  events: EventBus;
+  lock: ConversationLock;
+  models: ModelRegistry;
+  router: SkillRouter;
+  turns: TurnPipeline;
+  jobs: JobRunner;
+  redis?: Redis;
+  /** Database (and Redis, when configured) answer. */
+  ready(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface PlatformParts {
+  config: Config;
+  adminToken: string;
+  log: Logger;
+  engine: NluEngine;
+  /** Skills are built once the store exists (they read the shop's knowledge through it). */
+  skills: (deps: { store: Store }) => Skill[];
+  fallbackSkill: string;
+  metrics?: Metrics;
+}
+
+export async function createPlatform(parts: PlatformParts): Promise<Platform> {
+  const { config, log } = parts;
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const store = new Store(database);
+  const metrics = parts.metrics ?? new Metrics();
+
+  let redis: Redis | undefined;
+  let redisSub: Redis | undefined;
+  let events: EventBus;
+  let lock: ConversationLock;
+  if (config.redisUrl) {
+    const options = { maxRetriesPerRequest: 3, connectTimeout: 5000, lazyConnect: true };
+    redis = new Redis(config.redisUrl, options);
+    redisSub = new Redis(config.redisUrl, options);
+    for (const client of [redis, redisSub]) client.on('error', (err) => log.warn({ err }, 'redis error'));
+    await Promise.all([redis.connect(), redisSub.connect()]);
+    events = new RedisEventBus(redis, redisSub);
+    lock = new RedisLock(redis);
+  } else {
+    events = new MemoryEventBus();
+    lock = new MemoryLock();
+  }
+
+  const models = new ModelRegistry(store, parts.engine);
+  const router = new SkillRouter(parts.skills({ store }), parts.fallbackSkill);
+  const turns = new TurnPipeline({ store, lock, models, router, events, log, metrics });
+  const jobs = new JobRunner(store.jobs, log);
+  registerPublishJob({ jobs, store, engine: parts.engine, models, events });
+
+  return {
+    config,
+    adminToken: parts.adminToken,
+    log,
+    metrics,
+    store,
+    events,
+    lock,
+    models,
+    router,
+    turns,
+    jobs,
+    redis,
+    async ready() {
+      try {
+        await withTimeout(database.ping(), 2000);
+        if (redis) await withTimeout(redis.ping(), 2000);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      await jobs.drain();
+      await lock.close();
+      await events.close();
+      if (redisSub) await redisSub.quit().catch(() => undefined);
+      if (redis) await redis.quit().catch(() => undefined);
+      await database.close();
+    },
+  };
+}
+
+export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}

@@ -1,0 +1,315 @@
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import type { Db } from './db';
+import { conversations, dialogueStates, messages, turns } from './schema';
+import { newId } from '../ids';
+import { errors } from '../errors';
+import type { Card, QuickReply, Role } from '../activity';
+
+export interface Conversation {
+  id: string;
+  shopId: string;
+  userId: string;
+  channel: string;
+  verified: boolean;
+  locale: string | null;
+  status: 'open' | 'ended';
+  lastActivityAt: Date;
+}
+
+export interface StoredMessage {
+  id: string;
+  role: Role;
+  text: string | null;
+  payload?: string;
+  quickReplies?: QuickReply[];
+  card?: Card;
+  nlu?: unknown;
+  latencyMs?: number;
+  createdAt: string;
+}
+
+export interface NewMessage {
+  id: string;
+  role: Role;
+  text: string | null;
+  payload?: string;
+  quickReplies?: QuickReply[];
+  card?: Card;
+  nlu?: unknown;
+  latencyMs?: number;
+}
+
+export interface Versioned<T> {
+  version: number;
+  state: T;
+}
+
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+export class ConversationsRepo {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * The customer's open conversation in this shop, or a new one when there is none or it has been
+   * idle longer than `idleMs`. Safe under concurrency: a partial unique index admits one open row.
+   */
+  async resolveOpen(input: {
+    shopId: string;
+    userId: string;
+    channel: string;
+    verified: boolean;
+    idleMs: number;
+    now?: Date;
+  }): Promise<Conversation> {
+    const now = input.now ?? new Date();
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const open = await this.findOpen(input.shopId, input.userId);
+      if (open && now.getTime() - open.lastActivityAt.getTime() <= input.idleMs) return open;
+      if (open) {
+        await this.db
+          .update(conversations)
+          .set({ status: 'ended', endedAt: now })
+          .where(and(eq(conversations.id, open.id), eq(conversations.status, 'open')));
+      }
+      const inserted = await this.db
+        .insert(conversations)
+        .values({
+          id: newId('c'),
+          shopId: input.shopId,
+          userId: input.userId,
+          channel: input.channel,
+          verified: input.verified,
+          createdAt: now,
+          lastActivityAt: now,
+        })
+        .onConflictDoNothing()
+        .returning();
+      if (inserted[0]) return toConversation(inserted[0]);
+      // Another request opened it first: loop and take theirs.
+    }
+    throw errors.unavailable('Could not open a conversation; try again.');
+  }
+
+  async findOpen(shopId: string, userId: string): Promise<Conversation | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(conversations)
+      .where(
+        and(
+          eq(conversations.shopId, shopId),
+          eq(conversations.userId, userId),
+          eq(conversations.status, 'open'),
+        ),
+      );
+    return row && toConversation(row);
+  }
+
+  async findById(shopId: string, id: string): Promise<Conversation | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(conversations)
+      .where(and(eq(conversations.shopId, shopId), eq(conversations.id, id)));
+    return row && toConversation(row);
+  }
+
+  /** Messages in order; `afterId` continues after a message the caller already has. */
+  async listMessages(
+    shopId: string,
+    conversationId: string,
+    opts: { afterId?: string; limit?: number } = {},
+  ) {
+    let afterSeq = 0;
+    if (opts.afterId) {
+      const [row] = await this.db
+        .select({ seq: messages.seq })
+        .from(messages)
+        .where(and(eq(messages.id, opts.afterId), eq(messages.conversationId, conversationId)));
+      if (!row) throw errors.notFound('Message');
+      afterSeq = row.seq;
+    }
+    const rows = await this.db
+      .select()
+      .from(messages)
+      .where(
+        and(
+          eq(messages.shopId, shopId),
+          eq(messages.conversationId, conversationId),
+          gt(messages.seq, afterSeq),
+        ),
+      )
+      .orderBy(asc(messages.seq))
+      .limit(opts.limit ?? 500);
+    return rows.map(toStoredMessage);
+  }
+
+  /** The last `limit` messages, oldest first (history restore in the widget). */
+  async recentMessages(shopId: string, conversationId: string, limit: number): Promise<StoredMessage[]> {
+    const rows = await this.db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.shopId, shopId), eq(messages.conversationId, conversationId)))
+      .orderBy(sql`${messages.seq} desc`)
+      .limit(limit);
+    return rows.reverse().map(toStoredMessage);
+  }
+
+  async loadState<T>(conversationId: string): Promise<Versioned<T> | undefined> {
+    const [row] = await this.db
+      .select({ version: dialogueStates.version, state: dialogueStates.state })
+      .from(dialogueStates)
+      .where(eq(dialogueStates.conversationId, conversationId));
+    return row && { version: row.version, state: row.state as T };
+  }
+
+  /** Optimistic save: succeeds only if the stored version is still `expectedVersion`; returns the new one. */
+  async saveState(
+    shopId: string,
+    conversationId: string,
+    state: unknown,
+    expectedVersion: number,
+  ): Promise<number> {
+    return this.db.transaction((tx) => saveStateIn(tx, shopId, conversationId, state, expectedVersion));
+  }
+
+  async findTurnByDedupKey(shopId: string, dedupKey: string): Promise<unknown | undefined> {
+    const [row] = await this.db
+      .select({ result: turns.result })
+      .from(turns)
+      .where(and(eq(turns.shopId, shopId), eq(turns.dedupKey, dedupKey)));
+    return row?.result;
+  }
+
+  async countTurns(conversationId: string): Promise<number> {
+    const [row] = await this.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(turns)
+      .where(eq(turns.conversationId, conversationId));
+    return row?.n ?? 0;
+  }
+
+  /** Everything a turn writes, atomically: the state (version-checked), its messages, the turn record. */
+  async commitTurn(input: {
+    shopId: string;
+    conversationId: string;
+    expectedVersion: number;
+    state: unknown;
+    locale: string | null;
+    dedupKey?: string;
+    messages: NewMessage[];
+    result: unknown;
+    latencyMs: number;
+  }): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const version = await saveStateIn(
+        tx,
+        input.shopId,
+        input.conversationId,
+        input.state,
+        input.expectedVersion,
+      );
+      if (input.messages.length > 0) {
+        await tx.insert(messages).values(
+          input.messages.map((m) => ({
+            id: m.id,
+            shopId: input.shopId,
+            conversationId: input.conversationId,
+            role: m.role,
+            text: m.text,
+            payload: m.payload ?? null,
+            quickReplies: m.quickReplies ?? null,
+            card: m.card ?? null,
+            nlu: m.nlu ?? null,
+            latencyMs: m.latencyMs ?? null,
+          })),
+        );
+      }
+      const userMessage = input.messages.find((m) => m.role === 'user');
+      await tx.insert(turns).values({
+        id: newId('t'),
+        shopId: input.shopId,
+        conversationId: input.conversationId,
+        dedupKey: input.dedupKey ?? null,
+        userMessageId: userMessage?.id ?? '',
+        stateVersion: version,
+        result: input.result,
+        latencyMs: input.latencyMs,
+      });
+      await tx
+        .update(conversations)
+        .set({ lastActivityAt: new Date(), ...(input.locale ? { locale: input.locale } : {}) })
+        .where(eq(conversations.id, input.conversationId));
+      return version;
+    });
+  }
+
+  /** Appends messages outside a turn (an agent's reply, a proactive message). */
+  async appendMessages(shopId: string, conversationId: string, items: NewMessage[]): Promise<void> {
+    if (items.length === 0) return;
+    await this.db.insert(messages).values(
+      items.map((m) => ({
+        id: m.id,
+        shopId,
+        conversationId,
+        role: m.role,
+        text: m.text,
+        payload: m.payload ?? null,
+        quickReplies: m.quickReplies ?? null,
+        card: m.card ?? null,
+      })),
+    );
+  }
+}
+
+async function saveStateIn(
+  tx: Tx,
+  shopId: string,
+  conversationId: string,
+  state: unknown,
+  expectedVersion: number,
+): Promise<number> {
+  if (expectedVersion === 0) {
+    const inserted = await tx
+      .insert(dialogueStates)
+      .values({ conversationId, shopId, version: 1, state })
+      .onConflictDoNothing()
+      .returning({ version: dialogueStates.version });
+    if (!inserted[0]) throw errors.versionConflict();
+    return 1;
+  }
+  const updated = await tx
+    .update(dialogueStates)
+    .set({ state, version: expectedVersion + 1, updatedAt: new Date() })
+    .where(
+      and(eq(dialogueStates.conversationId, conversationId), eq(dialogueStates.version, expectedVersion)),
+    )
+    .returning({ version: dialogueStates.version });
+  if (!updated[0]) throw errors.versionConflict();
+  return updated[0].version;
+}
+
+function toConversation(row: typeof conversations.$inferSelect): Conversation {
+  return {
+    id: row.id,
+    shopId: row.shopId,
+    userId: row.userId,
+    channel: row.channel,
+    verified: row.verified,
+    locale: row.locale,
+    status: row.status,
+    lastActivityAt: row.lastActivityAt,
+  };
+}
+
+function toStoredMessage(row: typeof messages.$inferSelect): StoredMessage {
+  return {
+    id: row.id,
+    role: row.role,
+    text: row.text,
+    ...(row.payload ? { payload: row.payload } : {}),
+    ...(row.quickReplies ? { quickReplies: row.quickReplies as QuickReply[] } : {}),
+    ...(row.card ? { card: row.card as Card } : {}),
+    ...(row.nlu ? { nlu: row.nlu } : {}),
+    ...(row.latencyMs !== null ? { latencyMs: row.latencyMs } : {}),
+    createdAt: row.createdAt.toISOString(),
+  };
+}

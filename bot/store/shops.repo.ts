@@ -1,0 +1,108 @@
+import { createHash } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import type { Db } from './db';
+import { shops, shopSettings } from './schema';
+import { newId, newSecret } from '../ids';
+
+export interface Shop {
+  id: string;
+  name: string;
+  locales: string[];
+  identitySecret: string;
+}
+
+export type ShopSettings = Record<string, unknown>;
+
+export function hashApiKey(apiKey: string): string {
+  return createHash('sha256').update(apiKey).digest('hex');
+}
+
+export class ShopsRepo {
+  constructor(private readonly db: Db) {}
+
+  /** Creates a shop; the API key is returned here once and only its hash is kept. */
+  async create(input: {
+    id?: string;
+    name: string;
+    locales: string[];
+    apiKey?: string;
+    identitySecret?: string;
+  }) {
+    const id = input.id ?? newId('shop');
+    const apiKey = input.apiKey ?? newSecret('sk');
+    const identitySecret = input.identitySecret ?? newSecret('ids');
+    await this.db.transaction(async (tx) => {
+      await tx.insert(shops).values({
+        id,
+        name: input.name,
+        locales: input.locales,
+        apiKeyHash: hashApiKey(apiKey),
+        identitySecret,
+      });
+      await tx.insert(shopSettings).values({ shopId: id, settings: {} });
+    });
+    return { id, apiKey, identitySecret };
+  }
+
+  async findById(id: string): Promise<Shop | undefined> {
+    const [row] = await this.db.select().from(shops).where(eq(shops.id, id));
+    return row && toShop(row);
+  }
+
+  async findByApiKey(apiKey: string): Promise<Shop | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(shops)
+      .where(eq(shops.apiKeyHash, hashApiKey(apiKey)));
+    return row && toShop(row);
+  }
+
+  async getSettings(shopId: string): Promise<ShopSettings> {
+    const [row] = await this.db
+      .select({ settings: shopSettings.settings })
+      .from(shopSettings)
+      .where(eq(shopSettings.shopId, shopId));
+    return row?.settings ?? {};
+  }
+
+  /** Merge-update: objects merge key by key, everything else replaces. Returns the whole new settings. */
+  async mergeSettings(shopId: string, patch: ShopSettings): Promise<ShopSettings> {
+    return this.db.transaction(async (tx) => {
+      const [row] = await tx
+        .select({ settings: shopSettings.settings })
+        .from(shopSettings)
+        .where(eq(shopSettings.shopId, shopId))
+        .for('update');
+      const merged = deepMerge(row?.settings ?? {}, patch);
+      await tx
+        .insert(shopSettings)
+        .values({ shopId, settings: merged })
+        .onConflictDoUpdate({
+          target: shopSettings.shopId,
+          set: { settings: merged, updatedAt: new Date() },
+        });
+      return merged;
+    });
+  }
+}
+
+function toShop(row: typeof shops.$inferSelect): Shop {
+  return { id: row.id, name: row.name, locales: row.locales, identitySecret: row.identitySecret };
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function deepMerge(
+  base: Record<string, unknown>,
+  patch: Record<string, unknown>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === undefined) continue;
+    const current = out[key];
+    out[key] = isPlainObject(current) && isPlainObject(value) ? deepMerge(current, value) : value;
+  }
+  return out;
+}

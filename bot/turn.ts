@@ -1,0 +1,230 @@
+import type { Logger } from 'pino';
+import { MAX_TEXT_CODE_POINTS, type Reply, codePointLength } from './activity';
+import { errors, isKefuError } from './errors';
+import { type EventBus, topics } from './events';
+import { type Catalog, loadCatalog, translate } from './i18n';
+import { newId } from './ids';
+import type { ConversationLock } from './lock/lock';
+import type { Metrics } from './metrics';
+import type { ModelRegistry } from './models';
+import { summarizeNlu } from './nlu';
+import type { SkillRouter } from './router';
+import { type DialogueState, initialDialogueState } from './skill';
+import type { NewMessage, StoredMessage } from './store/conversations.repo';
+import type { Store } from './store/store';
+
+/** A customer's message, already verified and parsed by its channel adapter. */
+export interface InboundMessage {
+  shopId: string;
+  channel: string;
+  userId: string;
+  verified: boolean;
+  text?: string;
+  payload?: string;
+  locale?: string;
+  /** Channel message id or client retry id, scoped to the shop: the same key never runs twice. */
+  dedupKey?: string;
+}
+
+export interface TurnResult {
+  conversationId: string;
+  /** The stored user message (for paging history with `after`). */
+  userMessageId: string;
+  replies: Reply[];
+  nlu: ReturnType<typeof summarizeNlu> | null;
+  handoff: 'none' | 'queued' | 'agent';
+}
+
+/** The event published on a conversation's topic for every stored message. */
+export interface MessageEvent {
+  type: 'message';
+  conversationId: string;
+  message: StoredMessage;
+}
+
+const IDLE_MS = 30 * 60 * 1000;
+const VERSION_CONFLICT_RETRIES = 2;
+
+/**
+ * The turn, as DESIGN.md lists it: deduplicate, lock the conversation, load versioned state,
+ * understand, decide, save with the expected version, record, deliver (publish).
+ */
+export class TurnPipeline {
+  private readonly catalog: Catalog = loadCatalog(__dirname);
+  private inFlight = 0;
+
+  constructor(
+    private readonly deps: {
+      store: Store;
+      lock: ConversationLock;
+      models: ModelRegistry;
+      router: SkillRouter;
+      events: EventBus;
+      log: Logger;
+      metrics: Metrics;
+      idleMs?: number;
+    },
+  ) {}
+
+  get turnsInFlight(): number {
+    return this.inFlight;
+  }
+
+  async handle(msg: InboundMessage): Promise<TurnResult> {
+    const { store, lock, log } = this.deps;
+    if (!msg.text && !msg.payload)
+      throw errors.badRequest('A message needs text or a payload.', 'EMPTY_MESSAGE');
+    if (msg.text && codePointLength(msg.text) > MAX_TEXT_CODE_POINTS) {
+      throw errors.tooLarge(`text is longer than ${MAX_TEXT_CODE_POINTS} characters`);
+    }
+    this.inFlight++;
+    const started = performance.now();
+    try {
+      if (msg.dedupKey) {
+        const earlier = await store.conversations.findTurnByDedupKey(msg.shopId, msg.dedupKey);
+        if (earlier) return earlier as TurnResult;
+      }
+      const conversation = await store.conversations.resolveOpen({
+        shopId: msg.shopId,
+        userId: msg.userId,
+        channel: msg.channel,
+        verified: msg.verified,
+        idleMs: this.deps.idleMs ?? IDLE_MS,
+      });
+      return await lock.run(`conv:${conversation.id}`, async () => {
+        // A retry that arrived while the first attempt held the lock finds its answer here.
+        if (msg.dedupKey) {
+          const earlier = await store.conversations.findTurnByDedupKey(msg.shopId, msg.dedupKey);
+          if (earlier) return earlier as TurnResult;
+        }
+        for (let attempt = 0; ; attempt++) {
+          try {
+            return await this.runTurn(msg, conversation, started);
+          } catch (err) {
+            if (
+              !(isKefuError(err) && err.code === 'STATE_VERSION_CONFLICT') ||
+              attempt >= VERSION_CONFLICT_RETRIES
+            ) {
+              throw err;
+            }
+            this.deps.metrics.stateConflicts.inc();
+            log.warn({ conversationId: conversation.id }, 'state version conflict; re-running the turn');
+          }
+        }
+      });
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private async runTurn(
+    msg: InboundMessage,
+    conversation: Awaited<ReturnType<Store['conversations']['resolveOpen']>>,
+    started: number,
+  ): Promise<TurnResult> {
+    const { store, models, router, events, log, metrics } = this.deps;
+    const shop = await store.shops.findById(msg.shopId);
+    if (!shop) throw errors.notFound('Shop');
+    const [settings, loaded, model] = await Promise.all([
+      store.shops.getSettings(shop.id),
+      store.conversations.loadState<DialogueState>(conversation.id),
+      models.get(shop.id),
+    ]);
+    const previous = loaded?.state ?? initialDialogueState();
+    const expectedVersion = loaded?.version ?? 0;
+
+    const text = msg.text ?? '';
+    const nlu = await model.parse({ text, locale: msg.locale ?? previous.locale });
+    const locale = msg.locale ?? nlu.locale;
+
+    let replies: Reply[];
+    let state: DialogueState;
+    let outcome = 'error';
+    try {
+      const routed = await router.route(
+        {
+          shop,
+          settings,
+          conversation,
+          user: { id: msg.userId, verified: msg.verified },
+          locale,
+          text,
+          payload: msg.payload,
+          nlu,
+        },
+        previous,
+      );
+      replies = routed.replies;
+      state = routed.state;
+      outcome = routed.outcome.status;
+    } catch (err) {
+      // onTurnError: the customer gets an apology, the log gets the error, the state stays as it was.
+      log.error({ err, shopId: shop.id, conversationId: conversation.id }, 'turn failed');
+      replies = [{ text: translate(this.catalog, locale, 'error.apology') }];
+      state = { ...previous, turns: previous.turns + 1 };
+    }
+
+    const latencyMs = Math.round(performance.now() - started);
+    const nluSummary = summarizeNlu(nlu);
+    const userMessageId = newId('m');
+    const result: TurnResult = {
+      conversationId: conversation.id,
+      userMessageId,
+      replies,
+      nlu: nluSummary,
+      handoff: 'none',
+    };
+    const stored: NewMessage[] = [
+      {
+        id: userMessageId,
+        role: 'user',
+        text: msg.text ?? null,
+        payload: msg.payload,
+        nlu: {
+          ...nluSummary,
+          locale: nlu.locale,
+          knowledge: nlu.knowledge.slice(0, 3).map(({ id, score }) => ({ id, score })),
+        },
+      },
+      ...replies.map((r) => ({
+        id: newId('m'),
+        role: 'bot' as const,
+        text: r.text,
+        quickReplies: r.quickReplies,
+        card: r.card,
+        latencyMs,
+      })),
+    ];
+    await store.conversations.commitTurn({
+      shopId: shop.id,
+      conversationId: conversation.id,
+      expectedVersion,
+      state,
+      locale,
+      dedupKey: msg.dedupKey,
+      messages: stored,
+      result,
+      latencyMs,
+    });
+    metrics.turns.inc({ channel: msg.channel, outcome });
+    metrics.turnSeconds.observe({ channel: msg.channel }, latencyMs / 1000);
+
+    const createdAt = new Date().toISOString();
+    for (const m of stored) {
+      const message: StoredMessage = {
+        id: m.id,
+        role: m.role,
+        text: m.text,
+        ...(m.payload ? { payload: m.payload } : {}),
+        ...(m.quickReplies ? { quickReplies: m.quickReplies } : {}),
+        ...(m.card ? { card: m.card } : {}),
+        createdAt,
+      };
+      const event: MessageEvent = { type: 'message', conversationId: conversation.id, message };
+      await events.publish(topics.conversation(shop.id, conversation.id), event).catch((err: unknown) => {
+        log.warn({ err }, 'could not publish a message event');
+      });
+    }
+    return result;
+  }
+}

@@ -1,0 +1,142 @@
+import type { Request, Response } from 'express';
+import { MAX_TEXT_CODE_POINTS, codePointLength } from '../../bot/activity';
+import { errors } from '../../bot/errors';
+import { topics } from '../../bot/events';
+import { authenticateShop, jsonBody, parseInput } from '../../bot/http';
+import { verifyUserHash } from '../../bot/identity';
+import type { Platform } from '../../bot/platform';
+import { RateLimiter } from '../../bot/rate-limit';
+import type { HttpModule } from '../../bot/server';
+import type { Conversation } from '../../bot/store/conversations.repo';
+import type { MessageEvent } from '../../bot/turn';
+import { historyQuerySchema, postMessageSchema } from './protocol';
+
+const SSE_HEARTBEAT_MS = 15_000;
+
+/**
+ * The app / REST channel: a shop's page or app posts its customers' messages and reads the
+ * conversation back (history, or live over Server-Sent Events — agent replies arrive that way).
+ */
+export function createAppChannel(platform: Platform): HttpModule {
+  const { store, turns } = platform;
+  const auth = { store, adminToken: platform.adminToken };
+  const streams = new Set<Response>();
+  const limiter = new RateLimiter();
+
+  /** The conversation, for the shop's API key or for its own verified user. */
+  async function authorizeConversation(req: Request): Promise<Conversation> {
+    const shopId = String(req.params.shopId);
+    const conversationId = String(req.params.conversationId);
+    const query = parseInput(historyQuerySchema, req.query);
+    const shopByKey = await authenticateShop(auth, req);
+    if (shopByKey) {
+      const conversation = await store.conversations.findById(shopByKey.id, conversationId);
+      if (!conversation) throw errors.notFound('Conversation');
+      return conversation;
+    }
+    if (!query.userId || !query.userHash)
+      throw errors.unauthorized('Send the shop API key, or userId and userHash.');
+    const shop = await store.shops.findById(shopId);
+    if (!shop || !verifyUserHash(shop.identitySecret, query.userId, query.userHash)) {
+      throw errors.unauthorized('Invalid userHash.', 'INVALID_USER_HASH');
+    }
+    const conversation = await store.conversations.findById(shop.id, conversationId);
+    // Someone else's conversation looks exactly like a missing one.
+    if (!conversation || conversation.userId !== query.userId) throw errors.notFound('Conversation');
+    return conversation;
+  }
+
+  return {
+    id: 'app',
+    mount(app) {
+      app.post('/api/v1/shops/:shopId/messages', jsonBody('64kb'), async (req, res) => {
+        const body = parseInput(postMessageSchema, req.body);
+        if (body.text && codePointLength(body.text) > MAX_TEXT_CODE_POINTS) {
+          throw errors.tooLarge(`text is longer than ${MAX_TEXT_CODE_POINTS} characters`);
+        }
+        const shop = await store.shops.findById(String(req.params.shopId));
+        if (!shop) throw errors.notFound('Shop');
+        if (!limiter.take(`${shop.id}:${body.userId}`)) throw errors.rateLimited();
+        let verified = false;
+        if (body.userHash !== undefined) {
+          if (!verifyUserHash(shop.identitySecret, body.userId, body.userHash)) {
+            throw errors.unauthorized('userHash does not match userId.', 'INVALID_USER_HASH');
+          }
+          verified = true;
+        }
+        const result = await turns.handle({
+          shopId: shop.id,
+          channel: 'app',
+          userId: body.userId,
+          verified,
+          text: body.text,
+          payload: body.payload,
+          locale: body.locale,
+          dedupKey: body.clientMessageId ? `app:${body.userId}:${body.clientMessageId}` : undefined,
+        });
+        res.json(result);
+      });
+
+      app.get('/api/v1/shops/:shopId/conversations/:conversationId/messages', async (req, res) => {
+        const conversation = await authorizeConversation(req);
+        const after = typeof req.query.after === 'string' ? req.query.after : undefined;
+        const messages = await store.conversations.listMessages(conversation.shopId, conversation.id, {
+          afterId: after,
+        });
+        res.json({ conversationId: conversation.id, messages });
+      });
+
+      app.get('/api/v1/shops/:shopId/conversations/:conversationId/events', async (req, res) => {
+        const conversation = await authorizeConversation(req);
+        res.writeHead(200, {
+          'Content-Type': 'text/event-stream; charset=utf-8',
+          'Cache-Control': 'no-cache, no-transform',
+          Connection: 'keep-alive',
+          'X-Accel-Buffering': 'no',
+        });
+        res.write('retry: 3000\n\n');
+        const send = (event: MessageEvent) => {
+          res.write(`id: ${event.message.id}\nevent: message\ndata: ${JSON.stringify(event.message)}\n\n`);
+        };
+        // Subscribe first, then replay what the client missed, so nothing falls in between.
+        const buffered: MessageEvent[] = [];
+        let replaying = true;
+        const seen = new Set<string>();
+        const unsubscribe = await platform.events.subscribe(
+          topics.conversation(conversation.shopId, conversation.id),
+          (e) => {
+            const event = e as MessageEvent;
+            if (replaying) buffered.push(event);
+            else if (!seen.has(event.message.id)) send(event);
+          },
+        );
+        const lastEventId = req.get('last-event-id');
+        if (lastEventId) {
+          const missed = await store.conversations
+            .listMessages(conversation.shopId, conversation.id, { afterId: lastEventId })
+            .catch(() => []);
+          for (const message of missed) {
+            seen.add(message.id);
+            send({ type: 'message', conversationId: conversation.id, message });
+          }
+        }
+        replaying = false;
+        for (const event of buffered) if (!seen.has(event.message.id)) send(event);
+
+        const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), SSE_HEARTBEAT_MS);
+        streams.add(res);
+        const cleanup = () => {
+          clearInterval(heartbeat);
+          unsubscribe();
+          streams.delete(res);
+        };
+        req.on('close', cleanup);
+        res.on('error', cleanup);
+      });
+    },
+    async close() {
+      for (const res of streams) res.end();
+      streams.clear();
+    },
+  };
+}

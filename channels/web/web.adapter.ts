@@ -1,0 +1,230 @@
+import { readFile } from 'node:fs/promises';
+import type http from 'node:http';
+import path from 'node:path';
+import type { Duplex } from 'node:stream';
+import { build } from 'esbuild';
+import type { Express, Response } from 'express';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { KefuError, errors } from '../../bot/errors';
+import { type Catalog, loadCatalog, pickLocale, translate } from '../../bot/i18n';
+import { verifyUserHash } from '../../bot/identity';
+import type { Platform } from '../../bot/platform';
+import type { HttpModule } from '../../bot/server';
+import type { Shop } from '../../bot/store/shops.repo';
+import { closeCodes, type WidgetConfig } from './protocol';
+import { WebConnection } from './web.connection';
+
+export interface WebChannelOptions {
+  /** How often the server pings each socket; one that missed the previous ping is dropped. */
+  heartbeatMs?: number;
+  /** Serve the demo shop page at `/` (defaults to the platform's demo setting). */
+  demoPage?: boolean;
+}
+
+const WS_PATH = /^\/channels\/web\/([A-Za-z0-9_-]{1,64})\/ws$/;
+const VISITOR_ID = /^[A-Za-z0-9_-]{8,64}$/;
+const MAX_USER_ID_LENGTH = 128;
+// Room for 2,000 code points of any script plus the frame around them; longer frames close the socket (1009).
+const MAX_FRAME_BYTES = 16 * 1024;
+const DEFAULT_LOCALES = ['zh-CN', 'en-US'];
+
+export function createWebChannel(platform: Platform, options: WebChannelOptions = {}): HttpModule {
+  const { log, store } = platform;
+  const catalog = loadCatalog(__dirname);
+  const heartbeatMs = options.heartbeatMs ?? 30_000;
+  const serveDemo = options.demoPage ?? platform.config.demo;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, clientTracking: false });
+  const connections = new Set<WebConnection>();
+  let closing = false;
+
+  const heartbeat = setInterval(() => {
+    for (const conn of connections) {
+      if (!conn.alive) {
+        conn.ws.terminate();
+        continue;
+      }
+      conn.alive = false;
+      conn.ws.ping();
+    }
+  }, heartbeatMs);
+  heartbeat.unref();
+
+  async function accept(ws: WebSocket, shopId: string, params: URLSearchParams): Promise<void> {
+    // An error on one socket (a bad frame, a reset) must never reach the process.
+    ws.on('error', (err) => log.debug({ err }, 'web chat: socket error'));
+    const visitorId = params.get('visitorId') ?? '';
+    if (!VISITOR_ID.test(visitorId))
+      return ws.close(closeCodes.badRequest, 'visitorId is missing or invalid');
+    const claimedUserId = params.get('userId') ?? '';
+    const userHash = params.get('userHash') ?? '';
+    if (claimedUserId.length > MAX_USER_ID_LENGTH)
+      return ws.close(closeCodes.badRequest, 'userId is too long');
+
+    // Frames that arrive while the shop is looked up wait here rather than being lost.
+    const early: [RawData, boolean][] = [];
+    const hold = (data: RawData, isBinary: boolean) => early.push([data, isBinary]);
+    ws.on('message', hold);
+    let shop: Shop | undefined;
+    try {
+      shop = await store.shops.findById(shopId);
+    } catch (err) {
+      log.error({ err, shopId }, 'web chat: shop lookup failed');
+      return ws.close(1011, 'temporarily unavailable');
+    }
+    ws.off('message', hold);
+    if (!shop) return ws.close(closeCodes.shopNotFound, 'unknown shop');
+    let userId = `web:${visitorId}`;
+    let verified = false;
+    if (claimedUserId && userHash) {
+      if (!verifyUserHash(shop.identitySecret, claimedUserId, userHash)) {
+        return ws.close(closeCodes.unauthorized, 'userHash does not match userId');
+      }
+      userId = claimedUserId;
+      verified = true;
+    }
+    if (closing || ws.readyState !== ws.OPEN) return ws.terminate();
+
+    const conn = new WebConnection(ws, platform, { shopId, visitorId, userId, verified });
+    connections.add(conn);
+    ws.on('close', () => connections.delete(conn));
+    for (const [data, isBinary] of early) ws.emit('message', data, isBinary);
+  }
+
+  return {
+    id: 'web',
+
+    mount(app: Express) {
+      app.get('/widget.js', async (_req, res) => {
+        let js: string;
+        try {
+          js = await widgetBundle();
+        } catch (err) {
+          log.error({ err }, 'web chat: the widget bundle did not build');
+          throw new KefuError('WIDGET_UNAVAILABLE', 'The chat widget is not available right now.', 500);
+        }
+        res.set({
+          'Content-Type': 'application/javascript; charset=utf-8',
+          'Cache-Control': 'public, max-age=300',
+          'Access-Control-Allow-Origin': '*',
+        });
+        res.send(js);
+      });
+
+      if (serveDemo) {
+        app.get('/', async (_req, res) => {
+          res
+            .set('Cache-Control', 'no-cache')
+            .type('html')
+            .send(await demoPage());
+        });
+      }
+
+      app.get('/channels/web/:shopId/config', async (req, res: Response) => {
+        const shop = await store.shops.findById(String(req.params.shopId));
+        if (!shop) throw errors.notFound('Shop');
+        const settings = await store.shops.getSettings(shop.id);
+        const profile = asRecord(settings.profile);
+        const name = nonEmpty(profile.name) ?? shop.name;
+        const greetings = asRecord(profile.greeting);
+        const locales = shop.locales.length > 0 ? shop.locales : DEFAULT_LOCALES;
+        const body: WidgetConfig = {
+          shopId: shop.id,
+          name,
+          locales,
+          greeting: Object.fromEntries(
+            locales.map((l) => [
+              l,
+              nonEmpty(greetings[l]) ?? translate(catalog, l, 'greeting.default', { name }),
+            ]),
+          ),
+          ui: Object.fromEntries(locales.map((l) => [l, widgetStrings(catalog, l)])),
+        };
+        // Public and read by shop pages on other origins.
+        res.set({ 'Cache-Control': 'public, max-age=60', 'Access-Control-Allow-Origin': '*' }).json(body);
+      });
+    },
+
+    upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): boolean {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const match = WS_PATH.exec(url.pathname);
+      if (!match?.[1]) return false;
+      if (closing) {
+        socket.destroy();
+        return true;
+      }
+      const shopId = match[1];
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        accept(ws, shopId, url.searchParams).catch((err: unknown) => {
+          log.error({ err }, 'web chat: could not accept a socket');
+          ws.terminate();
+        });
+      });
+      return true;
+    },
+
+    async close() {
+      closing = true;
+      clearInterval(heartbeat);
+      const open = [...connections];
+      for (const conn of open) conn.close(closeCodes.goingAway, 'server shutting down');
+      // Give clients a moment to answer the close handshake, then cut whoever did not.
+      const deadline = Date.now() + 1000;
+      while (open.some((c) => c.ws.readyState !== c.ws.CLOSED) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      for (const conn of open) conn.ws.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
+
+let bundle: Promise<string> | undefined;
+
+/** The widget, built from source on first request and kept; a failed build is retried next time. */
+export function widgetBundle(): Promise<string> {
+  bundle ??= build({
+    entryPoints: [path.join(__dirname, 'widget', 'widget.ts')],
+    bundle: true,
+    write: false,
+    minify: true,
+    format: 'iife',
+    target: 'es2019',
+    charset: 'utf8',
+    legalComments: 'none',
+    logLevel: 'silent',
+  }).then(
+    (result) => {
+      const out = result.outputFiles[0];
+      if (!out) throw new Error('esbuild produced no output');
+      return out.text;
+    },
+    (err: unknown) => {
+      bundle = undefined;
+      throw err;
+    },
+  );
+  return bundle;
+}
+
+let demoHtml: Promise<string> | undefined;
+
+function demoPage(): Promise<string> {
+  demoHtml ??= readFile(path.join(__dirname, 'demo.html'), 'utf8');
+  return demoHtml;
+}
+
+/** The `widget.*` messages of a locale, without the prefix: the widget's own words. */
+function widgetStrings(catalog: Catalog, locale: string): Record<string, string> {
+  const keys = Object.keys(catalog[pickLocale(catalog, locale)] ?? {}).filter((k) => k.startsWith('widget.'));
+  return Object.fromEntries(keys.map((k) => [k.slice('widget.'.length), translate(catalog, locale, k)]));
+}
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
+}
+
+function nonEmpty(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() ? value : undefined;
+}

@@ -1,0 +1,45 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+
+// bot/ is the core: it defines the interfaces and never imports the modules that implement them.
+const outerModules = [
+  ...['channels', 'nlu', 'skills', 'admin', 'commerce'].flatMap((dir) =>
+    ['../', '../../', '../../../'].flatMap((up) => [`${up}${dir}`, `${up}${dir}/**`]),
+  ),
+  '../main',
+  '../../main',
+];
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'data/', 'coverage/', 'test-artifacts/', 'bot/store/migrations/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'ExportDefaultDeclaration', message: 'Use named exports.' },
+      ],
+    },
+  },
+  {
+    files: ['bot/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: outerModules, message: 'bot/ must not import outer modules; register them in main.ts.' },
+          ],
+        },
+      ],
+    },
+  },
+  { files: ['*.config.{ts,mjs,js}', 'eslint.config.mjs'], rules: { 'no-restricted-syntax': 'off' } },
+  { files: ['tests/**/*.ts', '**/*.test.ts'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
+  { files: ['channels/web/widget/**/*.ts'], languageOptions: { globals: { ...globals.browser } } },
+  { files: ['**/*.js', '**/*.mjs'], languageOptions: { sourceType: 'module', globals: { ...globals.node } } },
+);

@@ -1,0 +1,101 @@
+import { resolveAdminToken } from './bot/admin-token';
+import { type Config, loadConfig } from './bot/config';
+import { type Logger, createLogger } from './bot/log';
+import { type Platform, createPlatform } from './bot/platform';
+import { type KefuServer, createServer } from './bot/server';
+import { createAdminApi } from './admin/api/admin.module';
+import { seedDemoShop } from './admin/demo/demo-shop';
+import { createAppChannel } from './channels/app/app.adapter';
+import { createWebChannel } from './channels/web/web.adapter';
+import { createNluEngine } from './nlu/engine';
+import { createChitchatSkill } from './skills/chitchat/chitchat.skill';
+import { createShopKnowledgeSkill } from './skills/shop-knowledge/shop-knowledge.skill';
+
+/**
+ * The composition root: the only file that knows every module. It builds the store, the NLU, the
+ * skills, the channels and the admin, registers them with the bot, and (when run) listens.
+ */
+export async function buildKefu(
+  config: Config,
+  opts: { log?: Logger; adminToken?: string } = {},
+): Promise<{ platform: Platform; server: KefuServer; adminTokenGenerated: boolean }> {
+  const log = opts.log ?? createLogger({ level: config.logLevel });
+  const admin = opts.adminToken
+    ? { token: opts.adminToken, generated: false }
+    : resolveAdminToken({ configured: config.adminToken, dataDir: config.dataDir });
+  const platform = await createPlatform({
+    config,
+    adminToken: admin.token,
+    log,
+    engine: createNluEngine(),
+    skills: ({ store }) => [
+      createChitchatSkill({ knowledge: store.knowledge }),
+      createShopKnowledgeSkill({ knowledge: store.knowledge }),
+    ],
+    fallbackSkill: 'shop-knowledge',
+  });
+  const server = createServer(platform, [
+    createAdminApi(platform),
+    createAppChannel(platform),
+    createWebChannel(platform),
+  ]);
+  return { platform, server, adminTokenGenerated: admin.generated };
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(1);
+  }
+  const log = createLogger({ level: config.logLevel });
+  const { platform, server, adminTokenGenerated } = await buildKefu(config, { log });
+  const demo = config.demo ? await seedDemoShop(platform) : { created: false };
+  const { port, host } = await server.listen(config.port, config.host);
+  const url =
+    config.publicUrl ?? `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${port}`;
+
+  // Printed, not logged: the token must not end up in log files.
+  const lines = [
+    '',
+    `  Kefu is running at ${url}  (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
+    `  storage: ${config.databaseUrl ? 'PostgreSQL' : `embedded PGlite in ${config.dataDir}`}; ` +
+      `locks/pub-sub: ${config.redisUrl ? 'Redis' : 'in-process'}`,
+    adminTokenGenerated
+      ? `  admin token (saved in ${config.dataDir}/admin-token): ${platform.adminToken}`
+      : `  admin token: ${config.adminToken ? 'from KEFU_ADMIN_TOKEN' : `in ${config.dataDir}/admin-token`}`,
+    ...(config.demo ? [`  demo shop: open ${url}/ and chat with the widget`] : []),
+    ...(demo.created && 'apiKey' in demo ? [`  demo shop API key (shown once): ${demo.apiKey}`] : []),
+    '',
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const forced = setTimeout(() => process.exit(1), 15_000);
+    forced.unref();
+    try {
+      await server.shutdown();
+      process.exit(0);
+    } catch (err) {
+      log.error({ err }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error('Kefu failed to start:', err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}

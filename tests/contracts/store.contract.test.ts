@@ -1,0 +1,202 @@
+import { eq } from 'drizzle-orm';
+import { shops } from '../../bot/store/schema';
+import { openDatabase, type Database } from '../../bot/store/db';
+import { Store } from '../../bot/store/store';
+import { createTestDatabase, describeWith, serviceUrl } from '../support/services';
+
+/** One repository contract, run against every database the platform supports. */
+function storeContract(open: () => Promise<{ database: Database; cleanup(): Promise<void> }>) {
+  let store: Store;
+  let cleanup: () => Promise<void>;
+
+  beforeAll(async () => {
+    const opened = await open();
+    store = new Store(opened.database);
+    cleanup = async () => {
+      await opened.database.close();
+      await opened.cleanup();
+    };
+  });
+  afterAll(() => cleanup());
+
+  test('shops: created with a hashed API key that finds the shop; a wrong key finds nothing', async () => {
+    const created = await store.shops.create({ name: 'Shop A', locales: ['zh-CN'] });
+    expect(created.apiKey).toMatch(/^sk_/);
+    expect((await store.shops.findByApiKey(created.apiKey))?.id).toBe(created.id);
+    expect(await store.shops.findByApiKey(created.apiKey + 'x')).toBeUndefined();
+    // The key itself is never stored, only its SHA-256.
+    const [row] = await store.database.db
+      .select({ hash: shops.apiKeyHash })
+      .from(shops)
+      .where(eq(shops.id, created.id));
+    expect(row?.hash).not.toBe(created.apiKey);
+    expect(row?.hash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  test('settings merge key by key', async () => {
+    const { id } = await store.shops.create({ name: 'Shop B', locales: ['en-US'] });
+    await store.shops.mergeSettings(id, {
+      profile: { name: 'B', greeting: { 'en-US': 'Hi' } },
+      mode: 'auto',
+    });
+    const merged = await store.shops.mergeSettings(id, { profile: { greeting: { 'zh-CN': '你好' } } });
+    expect(merged).toEqual({
+      profile: { name: 'B', greeting: { 'en-US': 'Hi', 'zh-CN': '你好' } },
+      mode: 'auto',
+    });
+    expect(await store.shops.getSettings(id)).toEqual(merged);
+  });
+
+  test('knowledge: upsert replaces by id, scoped by shop', async () => {
+    const a = await store.shops.create({ name: 'K1', locales: ['zh-CN'] });
+    const b = await store.shops.create({ name: 'K2', locales: ['zh-CN'] });
+    const entry = {
+      id: 'ship',
+      locale: 'zh-CN',
+      question: '多久发货',
+      similar: ['什么时候发货'],
+      answer: '48小时内',
+    };
+    await store.knowledge.upsert(a.id, [entry]);
+    await store.knowledge.upsert(b.id, [{ ...entry, answer: 'B 的答案' }]);
+    await store.knowledge.upsert(a.id, [{ ...entry, answer: '24小时内' }]);
+    expect(await store.knowledge.list(a.id)).toEqual([{ ...entry, answer: '24小时内' }]);
+    expect((await store.knowledge.list(b.id))[0]?.answer).toBe('B 的答案');
+    expect(await store.knowledge.delete(b.id, 'ship')).toBe(true);
+    expect(await store.knowledge.delete(b.id, 'ship')).toBe(false);
+    expect(await store.knowledge.list(a.id)).toHaveLength(1);
+  });
+
+  test('models are versioned per shop', async () => {
+    const { id } = await store.shops.create({ name: 'M', locales: ['en-US'] });
+    expect(await store.models.latest(id)).toBeUndefined();
+    expect(await store.models.save(id, { n: 1 })).toBe(1);
+    expect(await store.models.save(id, { n: 2 })).toBe(2);
+    expect(await store.models.latest(id)).toEqual({ version: 2, artifact: { n: 2 } });
+  });
+
+  test('one open conversation per user, even when opened concurrently; idle ones end', async () => {
+    const { id: shopId } = await store.shops.create({ name: 'C', locales: ['zh-CN'] });
+    const open = () =>
+      store.conversations.resolveOpen({
+        shopId,
+        userId: 'u1',
+        channel: 'app',
+        verified: false,
+        idleMs: 60_000,
+      });
+    const conversations = await Promise.all(Array.from({ length: 8 }, open));
+    expect(new Set(conversations.map((c) => c.id)).size).toBe(1);
+    const later = new Date(Date.now() + 120_000);
+    const next = await store.conversations.resolveOpen({
+      shopId,
+      userId: 'u1',
+      channel: 'app',
+      verified: false,
+      idleMs: 60_000,
+      now: later,
+    });
+    expect(next.id).not.toBe(conversations[0]!.id);
+    expect((await store.conversations.findById(shopId, conversations[0]!.id))?.status).toBe('ended');
+    // Another shop's id lookup sees nothing.
+    expect(await store.conversations.findById('other-shop', next.id)).toBeUndefined();
+  });
+
+  test('state saves are optimistic: a stale version is refused', async () => {
+    const { id: shopId } = await store.shops.create({ name: 'S', locales: ['zh-CN'] });
+    const conv = await store.conversations.resolveOpen({
+      shopId,
+      userId: 'u',
+      channel: 'app',
+      verified: false,
+      idleMs: 60_000,
+    });
+    expect(await store.conversations.loadState(conv.id)).toBeUndefined();
+    expect(await store.conversations.saveState(shopId, conv.id, { a: 1 }, 0)).toBe(1);
+    expect(await store.conversations.saveState(shopId, conv.id, { a: 2 }, 1)).toBe(2);
+    await expect(store.conversations.saveState(shopId, conv.id, { a: 3 }, 1)).rejects.toMatchObject({
+      code: 'STATE_VERSION_CONFLICT',
+    });
+    await expect(store.conversations.saveState(shopId, conv.id, { a: 3 }, 0)).rejects.toMatchObject({
+      code: 'STATE_VERSION_CONFLICT',
+    });
+    expect(await store.conversations.loadState(conv.id)).toEqual({ version: 2, state: { a: 2 } });
+  });
+
+  test('a turn commits state, messages and the turn record together; a stale turn commits nothing', async () => {
+    const { id: shopId } = await store.shops.create({ name: 'T', locales: ['zh-CN'] });
+    const conv = await store.conversations.resolveOpen({
+      shopId,
+      userId: 'u',
+      channel: 'app',
+      verified: false,
+      idleMs: 60_000,
+    });
+    const turn = (version: number, key: string) =>
+      store.conversations.commitTurn({
+        shopId,
+        conversationId: conv.id,
+        expectedVersion: version,
+        state: { v: version + 1 },
+        locale: 'zh-CN',
+        dedupKey: key,
+        messages: [
+          { id: `m-${key}-u`, role: 'user', text: '你好', nlu: { intent: 'common.greet' } },
+          {
+            id: `m-${key}-b`,
+            role: 'bot',
+            text: '您好',
+            latencyMs: 3,
+            quickReplies: [{ title: 'a', payload: 'b' }],
+          },
+        ],
+        result: { key },
+        latencyMs: 3,
+      });
+    expect(await turn(0, 'k1')).toBe(1);
+    expect(await turn(1, 'k2')).toBe(2);
+    await expect(turn(1, 'k3')).rejects.toMatchObject({ code: 'STATE_VERSION_CONFLICT' });
+    expect(await store.conversations.countTurns(conv.id)).toBe(2);
+    expect(await store.conversations.findTurnByDedupKey(shopId, 'k2')).toEqual({ key: 'k2' });
+    expect(await store.conversations.findTurnByDedupKey(shopId, 'k3')).toBeUndefined();
+    const messages = await store.conversations.listMessages(shopId, conv.id);
+    expect(messages.map((m) => m.id)).toEqual(['m-k1-u', 'm-k1-b', 'm-k2-u', 'm-k2-b']);
+    expect(messages[0]?.nlu).toEqual({ intent: 'common.greet' });
+    expect(messages[1]?.quickReplies).toEqual([{ title: 'a', payload: 'b' }]);
+    const after = await store.conversations.listMessages(shopId, conv.id, { afterId: 'm-k1-b' });
+    expect(after.map((m) => m.id)).toEqual(['m-k2-u', 'm-k2-b']);
+    expect((await store.conversations.recentMessages(shopId, conv.id, 2)).map((m) => m.id)).toEqual([
+      'm-k2-u',
+      'm-k2-b',
+    ]);
+  });
+
+  test('jobs keep their state', async () => {
+    const { id: shopId } = await store.shops.create({ name: 'J', locales: ['zh-CN'] });
+    const job = await store.jobs.create(shopId, 'publish');
+    await store.jobs.update(job.id, { state: 'failed', progress: 0.5, error: 'boom' });
+    expect(await store.jobs.get(shopId, job.id)).toMatchObject({
+      state: 'failed',
+      progress: 0.5,
+      error: 'boom',
+    });
+    expect(await store.jobs.get('another-shop', job.id)).toBeUndefined();
+  });
+}
+
+describe('store contract: embedded PGlite', () => {
+  storeContract(async () => ({
+    database: await openDatabase({ dataDir: ':memory:' }),
+    cleanup: async () => undefined,
+  }));
+});
+
+describeWith('DATABASE_URL')('store contract: PostgreSQL', () => {
+  storeContract(async () => {
+    const testDb = await createTestDatabase(serviceUrl('DATABASE_URL')!);
+    return {
+      database: await openDatabase({ databaseUrl: testDb.url, dataDir: ':memory:' }),
+      cleanup: testDb.drop,
+    };
+  });
+});

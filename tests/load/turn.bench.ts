@@ -1,0 +1,145 @@
+import { spawn } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { startKefuProcess } from '../support/process';
+import { tempDir } from '../support/server';
+
+// npm run bench:turn -- --n 2000 --c 20 [--database-url postgres://…] [--redis-url redis://…]
+// Sends N messages over HTTP at concurrency C to the demo shop (each virtual customer has its own
+// conversation), then the same load to a bare Express JSON echo endpoint, and prints both.
+
+const { values } = parseArgs({
+  options: {
+    n: { type: 'string', default: '2000' },
+    c: { type: 'string', default: '20' },
+    users: { type: 'string', default: '200' },
+    'database-url': { type: 'string' },
+    'redis-url': { type: 'string' },
+  },
+});
+const N = Number(values.n);
+const C = Number(values.c);
+const USERS = Number(values.users);
+
+const questions = [
+  '你好',
+  '多久发货',
+  '尺码怎么选',
+  '可以开发票吗',
+  '有什么优惠活动',
+  'hello',
+  'When will my order ship?',
+  'do you have a size guide',
+  '谢谢',
+  '你们支持货到付款吗',
+];
+
+interface Result {
+  seconds: number;
+  latencies: number[];
+  errors: number;
+}
+
+async function load(send: (i: number) => Promise<Response>): Promise<Result> {
+  const latencies: number[] = [];
+  let errors = 0;
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: C }, async () => {
+      for (let i = next++; i < N; i = next++) {
+        const t0 = performance.now();
+        const res = await send(i).catch(() => undefined);
+        if (!res || res.status !== 200) errors++;
+        await res?.arrayBuffer();
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  return { seconds: (performance.now() - started) / 1000, latencies, errors };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+function summary(name: string, r: Result) {
+  const sorted = [...r.latencies].sort((a, b) => a - b);
+  return {
+    name,
+    rps: N / r.seconds,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    errors: r.errors,
+  };
+}
+
+async function startEcho(): Promise<{ url: string; stop(): void }> {
+  const root = path.resolve(__dirname, '../..');
+  const child = spawn(path.join(root, 'node_modules/.bin/tsx'), ['tests/load/echo-server.ts'], { cwd: root });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = out.match(/listening at (http:\S+)/);
+      if (m) resolve({ url: m[1]!, stop: () => child.kill('SIGTERM') });
+    });
+    child.once('exit', (code) => reject(new Error(`echo server exited ${code}`)));
+  });
+}
+
+async function main() {
+  const dir = tempDir('kefu-bench-');
+  const kefu = await startKefuProcess({
+    KEFU_DEMO: '1',
+    KEFU_DATA_DIR: dir.dir,
+    LOG_LEVEL: 'warn',
+    ...(values['database-url'] ? { DATABASE_URL: values['database-url'] } : {}),
+    ...(values['redis-url'] ? { REDIS_URL: values['redis-url'] } : {}),
+  });
+  const echo = await startEcho();
+  try {
+    const kefuSend = (i: number) =>
+      fetch(`${kefu.url}/api/v1/shops/demo/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ userId: `bench-${i % USERS}`, text: questions[i % questions.length] }),
+      });
+    const echoSend = (i: number) =>
+      fetch(`${echo.url}/echo`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ userId: `bench-${i % USERS}`, text: questions[i % questions.length] }),
+      });
+    // Warm-up: JIT, model cache, connection pools.
+    await Promise.all(Array.from({ length: 50 }, (_, i) => kefuSend(i).then((r) => r.arrayBuffer())));
+    await Promise.all(Array.from({ length: 50 }, (_, i) => echoSend(i).then((r) => r.arrayBuffer())));
+
+    const kefuResult = summary('kefu turn (demo shop)', await load(kefuSend));
+    const echoResult = summary('express JSON echo', await load(echoSend));
+    const storage = values['database-url'] ? 'PostgreSQL' : 'embedded PGlite';
+    const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+    console.log(
+      `\nbench:turn  N=${N} C=${C} users=${USERS}  storage=${storage}${values['redis-url'] ? ' + Redis' : ''}`,
+    );
+    console.log(`machine: ${cpu}, ${os.cpus().length} cores, node ${process.version}\n`);
+    console.log('| endpoint | turns/s | p50 ms | p99 ms | errors |');
+    console.log('|---|---:|---:|---:|---:|');
+    for (const r of [kefuResult, echoResult]) {
+      console.log(
+        `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.errors} |`,
+      );
+    }
+    console.log(`\nkefu / echo throughput ratio: ${(kefuResult.rps / echoResult.rps).toFixed(3)}`);
+  } finally {
+    echo.stop();
+    await kefu.stop();
+    dir.remove();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
