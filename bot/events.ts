@@ -94,4 +94,5 @@ export class RedisEventBus implements EventBus {
 export const topics = {
   conversation: (shopId: string, conversationId: string) => `conversation:${shopId}:${conversationId}`,
   modelPublished: 'model.published',
+  shopUpdated: 'shop.updated',
 };

@@ -10,6 +10,7 @@ import { ModelRegistry } from './models';
 import type { NluEngine } from './nlu';
 import { registerPublishJob } from './publish';
 import { SkillRouter } from './router';
+import { ShopCache } from './shop-cache';
 import type { Skill } from './skill';
 import { openDatabase } from './store/db';
 import { Store } from './store/store';
@@ -70,7 +71,9 @@ export async function createPlatform(parts: PlatformParts): Promise<Platform> {
 
   const models = new ModelRegistry(store, parts.engine);
   const router = new SkillRouter(parts.skills({ store }), parts.fallbackSkill);
-  const turns = new TurnPipeline({ store, lock, models, router, events, log, metrics });
+  const shops = new ShopCache(store);
+  await shops.listen(events);
+  const turns = new TurnPipeline({ store, lock, models, router, shops, events, log, metrics });
   const jobs = new JobRunner(store.jobs, log);
   registerPublishJob({ jobs, store, engine: parts.engine, models, events });
 

@@ -9,6 +9,7 @@ import type { Metrics } from './metrics';
 import type { ModelRegistry } from './models';
 import { summarizeNlu } from './nlu';
 import type { SkillRouter } from './router';
+import type { ShopCache } from './shop-cache';
 import { type DialogueState, initialDialogueState } from './skill';
 import type { NewMessage, StoredMessage } from './store/conversations.repo';
 import type { Store } from './store/store';
@@ -59,6 +60,7 @@ export class TurnPipeline {
       lock: ConversationLock;
       models: ModelRegistry;
       router: SkillRouter;
+      shops: ShopCache;
       events: EventBus;
       log: Logger;
       metrics: Metrics;
@@ -123,10 +125,10 @@ export class TurnPipeline {
     started: number,
   ): Promise<TurnResult> {
     const { store, models, router, events, log, metrics } = this.deps;
-    const shop = await store.shops.findById(msg.shopId);
-    if (!shop) throw errors.notFound('Shop');
-    const [settings, loaded, model] = await Promise.all([
-      store.shops.getSettings(shop.id),
+    const cached = await this.deps.shops.get(msg.shopId);
+    if (!cached) throw errors.notFound('Shop');
+    const { shop, settings } = cached;
+    const [loaded, model] = await Promise.all([
       store.conversations.loadState<DialogueState>(conversation.id),
       models.get(shop.id),
     ]);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { localeSchema } from '../../bot/activity';
 import { errors } from '../../bot/errors';
+import { topics } from '../../bot/events';
 import { jsonBody, parseInput, requireAdmin, requireShopKey, shopOf } from '../../bot/http';
 import type { Platform } from '../../bot/platform';
 import { PUBLISH_JOB } from '../../bot/publish';
@@ -62,6 +63,7 @@ export function createAdminApi(platform: Platform): HttpModule {
       app.put(`${shopRoute}/settings`, requireShopKey(auth), jsonBody(), async (req, res) => {
         const patch = parseInput(settingsPatchSchema, req.body);
         const merged = await store.shops.mergeSettings(shopOf(res).id, patch);
+        await platform.events.publish(topics.shopUpdated, { shopId: shopOf(res).id });
         res.json(maskSecrets(merged));
       });
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startKefuProcess } from '../support/process';
 import { tempDir } from '../support/server';
+import { createTestDatabase } from '../support/services';
 
 // npm run bench:turn -- --n 2000 --c 20 [--database-url postgres://…] [--redis-url redis://…]
 // Sends N messages over HTTP at concurrency C to the demo shop (each virtual customer has its own
@@ -91,11 +92,13 @@ async function startEcho(): Promise<{ url: string; stop(): void }> {
 
 async function main() {
   const dir = tempDir('kefu-bench-');
+  // A database of its own, dropped afterwards, so the bench never touches data it did not create.
+  const db = values['database-url'] ? await createTestDatabase(values['database-url']) : undefined;
   const kefu = await startKefuProcess({
     KEFU_DEMO: '1',
     KEFU_DATA_DIR: dir.dir,
     LOG_LEVEL: 'warn',
-    ...(values['database-url'] ? { DATABASE_URL: values['database-url'] } : {}),
+    ...(db ? { DATABASE_URL: db.url } : {}),
     ...(values['redis-url'] ? { REDIS_URL: values['redis-url'] } : {}),
   });
   const echo = await startEcho();
@@ -135,6 +138,7 @@ async function main() {
   } finally {
     echo.stop();
     await kefu.stop();
+    await db?.drop();
     dir.remove();
   }
 }
