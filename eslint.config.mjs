@@ -41,5 +41,11 @@ export default tseslint.config(
   { files: ['*.config.{ts,mjs,js}', 'eslint.config.mjs'], rules: { 'no-restricted-syntax': 'off' } },
   { files: ['tests/**/*.ts', '**/*.test.ts'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
   { files: ['channels/web/widget/**/*.ts'], languageOptions: { globals: { ...globals.browser } } },
-  { files: ['**/*.js', '**/*.mjs'], languageOptions: { sourceType: 'module', globals: { ...globals.node } } },
+  { files: ['**/*.mjs'], languageOptions: { sourceType: 'module', globals: { ...globals.node } } },
+  // Plain CommonJS entry points (the training worker loads TypeScript through tsx's require hook).
+  {
+    files: ['**/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { ...globals.node } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

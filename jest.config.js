@@ -3,6 +3,6 @@ module.exports = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' } }] },
   testMatch: ['<rootDir>/**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/data/'],
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/data/'],
   testTimeout: 60_000,
 };

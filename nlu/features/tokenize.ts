@@ -1,0 +1,63 @@
+import { Jieba } from '@node-rs/jieba';
+import { dict } from '@node-rs/jieba/dict';
+import { stemEn } from './stem-en';
+
+// Scripts written without spaces: words come from jieba (Han) and character n-grams carry the rest.
+const DENSE_CHAR =
+  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u;
+const DENSE_RUN =
+  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}\p{M}]+/gu;
+const HAN = /\p{Script=Han}/u;
+const WORD = /[\p{L}\p{N}\p{M}]+/gu;
+const HAS_WORD_CHAR = /[\p{L}\p{N}]/u;
+const DIGIT = /\p{Nd}/gu;
+
+let jieba: Jieba | null = null;
+
+/** The process-wide jieba instance, built on first use (loading the dictionary takes ~0.3 s). */
+function getJieba(): Jieba {
+  jieba ??= Jieba.withDict(dict);
+  return jieba;
+}
+
+export interface Analysis {
+  /** Word tokens in order (stemmed when asked, digits folded to 0). */
+  words: string[];
+  /** Surface forms of the space-delimited words, for character n-grams. */
+  surfaces: string[];
+  /** Runs of characters from scripts without spaces (Han, kana, Thai, ...). */
+  denseRuns: string[];
+}
+
+/**
+ * Split already-normalised text into words and dense-script runs. Text with Han characters is cut by
+ * jieba; other text splits on anything that is not a letter, mark or digit. Apostrophes are dropped
+ * first so "don't" and "dont" meet.
+ */
+export function analyze(text: string, stem: boolean): Analysis {
+  const s = text.replace(/['’`]/g, '');
+  const words: string[] = [];
+  const surfaces: string[] = [];
+  const pushWord = (raw: string): void => {
+    const folded = raw.replace(DIGIT, '0');
+    words.push(stem ? stemEn(folded) : folded);
+    if (!DENSE_CHAR.test(raw)) surfaces.push(folded);
+  };
+  if (HAN.test(s)) {
+    for (const tok of getJieba().cut(s, true)) {
+      if (!HAS_WORD_CHAR.test(tok)) continue;
+      // jieba can hand back "abc def" pieces with inner spaces or punctuation: split them again.
+      for (const m of tok.matchAll(WORD)) pushWord(m[0]);
+    }
+  } else {
+    for (const m of s.matchAll(WORD)) {
+      const tok = m[0];
+      if (DENSE_CHAR.test(tok)) {
+        // Thai or kana without Han: no segmenter, the run is one "word" and n-grams do the work.
+        words.push(tok);
+      } else pushWord(tok);
+    }
+  }
+  const denseRuns = s.match(DENSE_RUN) ?? [];
+  return { words, surfaces, denseRuns };
+}
