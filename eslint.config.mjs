@@ -38,7 +38,11 @@ export default tseslint.config(
       ],
     },
   },
-  { files: ['*.config.{ts,mjs,js}', 'eslint.config.mjs'], rules: { 'no-restricted-syntax': 'off' } },
+  // Tools that load these files want a default export.
+  {
+    files: ['*.config.{ts,mjs,js}', 'eslint.config.mjs', 'tests/support/global-setup.ts'],
+    rules: { 'no-restricted-syntax': 'off' },
+  },
   { files: ['tests/**/*.ts', '**/*.test.ts'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
   { files: ['channels/web/widget/**/*.ts'], languageOptions: { globals: { ...globals.browser } } },
   { files: ['**/*.mjs'], languageOptions: { sourceType: 'module', globals: { ...globals.node } } },

@@ -7,9 +7,9 @@ import { createAdminApi } from './admin/api/admin.module';
 import { seedDemoShop } from './admin/demo/demo-shop';
 import { createAppChannel } from './channels/app/app.adapter';
 import { createWebChannel } from './channels/web/web.adapter';
+import { type CommerceResolver, createCommerceResolver } from './commerce/commerce-resolver';
 import { createNluEngine } from './nlu/engine';
-import { createChitchatSkill } from './skills/chitchat/chitchat.skill';
-import { createShopKnowledgeSkill } from './skills/shop-knowledge/shop-knowledge.skill';
+import { FALLBACK_SKILL, createSkills } from './skills/registry';
 
 /**
  * The composition root: the only file that knows every module. It builds the store, the NLU, the
@@ -17,9 +17,10 @@ import { createShopKnowledgeSkill } from './skills/shop-knowledge/shop-knowledge
  */
 export async function buildKefu(
   config: Config,
-  opts: { log?: Logger; adminToken?: string } = {},
+  opts: { log?: Logger; adminToken?: string; commerce?: CommerceResolver } = {},
 ): Promise<{ platform: Platform; server: KefuServer; adminTokenGenerated: boolean }> {
   const log = opts.log ?? createLogger({ level: config.logLevel });
+  const commerce = opts.commerce ?? createCommerceResolver();
   const admin = opts.adminToken
     ? { token: opts.adminToken, generated: false }
     : resolveAdminToken({ configured: config.adminToken, dataDir: config.dataDir });
@@ -27,12 +28,9 @@ export async function buildKefu(
     config,
     adminToken: admin.token,
     log,
-    engine: createNluEngine(),
-    skills: ({ store }) => [
-      createChitchatSkill({ knowledge: store.knowledge }),
-      createShopKnowledgeSkill({ knowledge: store.knowledge }),
-    ],
-    fallbackSkill: 'shop-knowledge',
+    engine: ({ store }) => createNluEngine({ cache: store.artifacts }),
+    skills: ({ store }) => createSkills({ knowledge: store.knowledge, commerce }),
+    fallbackSkill: FALLBACK_SKILL,
   });
   const server = createServer(platform, [
     createAdminApi(platform),

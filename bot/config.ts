@@ -12,6 +12,8 @@ const envSchema = z.object({
   KEFU_ADMIN_TOKEN: z.string().min(16, 'KEFU_ADMIN_TOKEN must be at least 16 characters').optional(),
   KEFU_DEMO: flag.default(true),
   KEFU_PUBLIC_URL: z.string().url().optional(),
+  KEFU_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(30),
+  KEFU_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0.01).default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -26,6 +28,8 @@ export interface Config {
   demo: boolean;
   publicUrl?: string;
   logLevel: string;
+  /** Messages per customer: a burst, then a steady rate (per process). */
+  rateLimit: { burst: number; perSecond: number };
 }
 
 /** Reads the environment once, at startup; a bad value stops the process with a clear message. */
@@ -48,5 +52,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demo: e.KEFU_DEMO,
     publicUrl: e.KEFU_PUBLIC_URL,
     logLevel: e.LOG_LEVEL,
+    rateLimit: { burst: e.KEFU_RATE_LIMIT_BURST, perSecond: e.KEFU_RATE_LIMIT_PER_SECOND },
   };
 }

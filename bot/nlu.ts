@@ -17,6 +17,14 @@ export interface KnowledgeMatch {
   score: number;
 }
 
+export interface Sentiment {
+  /** -1 (very negative) … 1 (very positive). */
+  score: number;
+  /** 0 … 1: how angry the customer sounds (a handoff trigger). */
+  anger: number;
+  label: 'negative' | 'neutral' | 'positive';
+}
+
 export interface NluResult {
   text: string;
   normalized: string;
@@ -27,16 +35,34 @@ export interface NluResult {
   intents: { intent: string; confidence: number }[];
   entities: Entity[];
   knowledge: KnowledgeMatch[];
+  sentiment?: Sentiment;
+}
+
+/** What the conversation knows that helps understanding: the clock, the shop's settings, what was asked. */
+export interface ParseContext {
+  now?: Date;
+  timeZone?: string;
+  /** The shop's order id pattern (a regular expression source). */
+  orderIdPattern?: string;
+  /** The slot the bot just asked for: a bare "一百" is then an amount. */
+  expect?: 'amount' | 'count' | 'orderId';
 }
 
 export interface ShopTrainingData {
   shopId: string;
   locales: string[];
   knowledge: KnowledgeEntry[];
+  /** Extra labelled examples (custom intents; the evaluation command's training file). */
+  intents?: { text: string; intent: string }[];
+  /** Train on the platform's built-in intents too (default true). */
+  builtins?: boolean;
+  /** Held-out examples for thresholds (never the test set). */
+  dev?: { text: string; intent: string }[];
+  seed?: number;
 }
 
 export interface NluModel {
-  parse(input: { text: string; locale?: string }): Promise<NluResult>;
+  parse(input: { text: string; locale?: string; context?: ParseContext }): Promise<NluResult>;
 }
 
 export interface NluEngine {

@@ -39,7 +39,8 @@ export interface PlatformParts {
   config: Config;
   adminToken: string;
   log: Logger;
-  engine: NluEngine;
+  /** Built once the store exists (it caches shared artifacts there). */
+  engine: (deps: { store: Store }) => NluEngine;
   /** Skills are built once the store exists (they read the shop's knowledge through it). */
   skills: (deps: { store: Store }) => Skill[];
   fallbackSkill: string;
@@ -69,13 +70,14 @@ export async function createPlatform(parts: PlatformParts): Promise<Platform> {
     lock = new MemoryLock();
   }
 
-  const models = new ModelRegistry(store, parts.engine);
+  const engine = parts.engine({ store });
+  const models = new ModelRegistry(store, engine);
   const router = new SkillRouter(parts.skills({ store }), parts.fallbackSkill);
   const shops = new ShopCache(store);
   await shops.listen(events);
   const turns = new TurnPipeline({ store, lock, models, router, shops, events, log, metrics });
   const jobs = new JobRunner(store.jobs, log);
-  registerPublishJob({ jobs, store, engine: parts.engine, models, events });
+  registerPublishJob({ jobs, store, engine, models, events });
 
   return {
     config,

@@ -81,6 +81,7 @@ function input(text: string, intent: string | null, confidence = 0.9, payload?: 
     text,
     payload,
     nlu,
+    now: new Date(),
   };
 }
 
@@ -88,7 +89,9 @@ describe('SkillRouter', () => {
   test('starts by intent, keeps a waiting task on the stack, continues it, then pops it', async () => {
     const first = await router.route(input('ask me', 'ask.thing'), initialDialogueState());
     expect(first.replies).toEqual([{ text: 'Which one?' }]);
-    expect(first.state.stack).toEqual([{ skill: 'asker', step: 'start', slots: {}, attempts: 0 }]);
+    expect(first.state.stack).toEqual([
+      { id: expect.any(String), skill: 'asker', step: 'start', slots: {}, attempts: 0 },
+    ]);
     const second = await router.route(input('blue', null, 0.1), first.state);
     expect(second.replies).toEqual([{ text: 'Done: blue' }]);
     expect(second.state.stack).toEqual([]);
@@ -126,5 +129,79 @@ describe('SkillRouter', () => {
   test('registering a skill twice or a missing fallback is an error at startup', () => {
     expect(() => new SkillRouter([asker, asker, fallback], 'fallback')).toThrow(/twice/);
     expect(() => new SkillRouter([asker], 'fallback')).toThrow(/fallback/);
+  });
+});
+
+describe('dialogue manager', () => {
+  const confirmer: Skill = {
+    id: 'confirmer',
+    intents: ['do.thing'],
+    satisfaction: true,
+    messages: { ...messages, 'en-US': { ...messages['en-US'], title: 'thing' } },
+    async begin(turn) {
+      turn.reply({ text: 'Sure?', quickReplies: [{ title: 'Yes', payload: turn.choicePayload('yes') }] });
+      return { status: 'waiting' };
+    },
+    async continue(turn) {
+      if (turn.choice === 'yes') {
+        turn.reply({ text: 'Done it' });
+        return { status: 'done' };
+      }
+      turn.reply({ text: 'Sure? (again)' });
+      return { status: 'waiting' };
+    },
+    async resume(turn) {
+      turn.reply({ text: 'Still want the thing?' });
+      return { status: 'waiting' };
+    },
+  };
+  const dm = new SkillRouter([confirmer, other, fallback], 'fallback');
+
+  test('a task quick reply continues its task; clicking it again after the task ended runs nothing', async () => {
+    const first = await dm.route(input('do it', 'do.thing'), initialDialogueState());
+    const yes = first.replies[0]!.quickReplies![0]!.payload;
+    const second = await dm.route(input('Yes', null, 0, yes), first.state);
+    expect(second.replies[0]).toEqual({ text: 'Done it' });
+    // The satisfaction question follows a completed task.
+    expect(second.replies[1]?.quickReplies?.map((q) => q.payload)).toEqual([
+      'dialogue:csat:5',
+      'dialogue:csat:3',
+      'dialogue:csat:1',
+    ]);
+    const again = await dm.route(input('Yes', null, 0, yes), second.state);
+    expect(again.skill).toBe('dialogue');
+    expect(again.replies[0]?.text).toMatch(/already been taken care of/);
+    const rated = await dm.route(input('Great', null, 0, 'dialogue:csat:5'), second.state);
+    expect(rated.state.memory.satisfaction).toBe(5);
+  });
+
+  test('an interruption ends with an offer to resume; resume re-asks, drop forgets', async () => {
+    const first = await dm.route(input('do it', 'do.thing'), initialDialogueState());
+    const interrupted = await dm.route(input('other', 'other.thing', 0.95), first.state);
+    expect(interrupted.replies.map((r) => r.text)).toEqual([
+      'other ',
+      'Back to your thing. Shall we continue?',
+    ]);
+    expect(interrupted.state.stack.map((t) => t.skill)).toEqual(['confirmer']);
+    const resumed = await dm.route(input('Continue', null, 0, 'dialogue:resume'), interrupted.state);
+    expect(resumed.replies).toEqual([{ text: 'Still want the thing?' }]);
+    const dropped = await dm.route(input('No thanks', null, 0, 'dialogue:drop'), interrupted.state);
+    expect(dropped.state.stack).toEqual([]);
+  });
+
+  test('cancel pops the active task; with nothing active it just acknowledges', async () => {
+    const first = await dm.route(input('do it', 'do.thing'), initialDialogueState());
+    const cancelled = await dm.route(input('never mind', 'common.cancel', 0.9), first.state);
+    expect(cancelled.state.stack).toEqual([]);
+    expect(cancelled.replies[0]?.text).toBe("OK, I've cancelled that.");
+    const idle = await dm.route(input('cancel', 'common.cancel', 0.9), initialDialogueState());
+    expect(idle.replies[0]?.text).toMatch(/anything else/);
+  });
+
+  test('repeat says the last replies again and changes nothing', async () => {
+    const first = await dm.route(input('do it', 'do.thing'), initialDialogueState());
+    const repeated = await dm.route(input('say again', 'common.repeat', 0.9), first.state);
+    expect(repeated.replies).toEqual(first.replies);
+    expect(repeated.state.stack).toEqual(first.state.stack);
   });
 });

@@ -7,7 +7,7 @@ import { newId } from './ids';
 import type { ConversationLock } from './lock/lock';
 import type { Metrics } from './metrics';
 import type { ModelRegistry } from './models';
-import { summarizeNlu } from './nlu';
+import { type ParseContext, summarizeNlu } from './nlu';
 import type { SkillRouter } from './router';
 import type { ShopCache } from './shop-cache';
 import { type DialogueState, initialDialogueState } from './skill';
@@ -44,6 +44,17 @@ export interface MessageEvent {
 }
 
 const IDLE_MS = 30 * 60 * 1000;
+
+/** What the NLU needs from the shop's settings: its time zone (relative dates) and order id format. */
+function parseContext(settings: Record<string, unknown>): ParseContext {
+  const hours = settings.businessHours as { timezone?: string } | undefined;
+  const nlu = settings.nlu as { orderIdPattern?: string } | undefined;
+  return {
+    now: new Date(),
+    timeZone: hours?.timezone ?? 'Asia/Shanghai',
+    orderIdPattern: nlu?.orderIdPattern,
+  };
+}
 const VERSION_CONFLICT_RETRIES = 2;
 
 /**
@@ -136,12 +147,17 @@ export class TurnPipeline {
     const expectedVersion = loaded?.version ?? 0;
 
     const text = msg.text ?? '';
-    const nlu = await model.parse({ text, locale: msg.locale ?? previous.locale });
+    const nlu = await model.parse({
+      text,
+      locale: msg.locale ?? previous.locale,
+      context: { ...parseContext(settings), expect: previous.stack?.at(-1)?.expect },
+    });
     const locale = msg.locale ?? nlu.locale;
 
     let replies: Reply[];
     let state: DialogueState;
     let outcome = 'error';
+    let handoffReason: string | undefined;
     try {
       const routed = await router.route(
         {
@@ -153,12 +169,14 @@ export class TurnPipeline {
           text,
           payload: msg.payload,
           nlu,
+          now: new Date(),
         },
-        previous,
+        { ...initialDialogueState(), ...previous },
       );
       replies = routed.replies;
       state = routed.state;
       outcome = routed.outcome.status;
+      if (routed.outcome.status === 'handoff') handoffReason = routed.outcome.reason;
     } catch (err) {
       // onTurnError: the customer gets an apology, the log gets the error, the state stays as it was.
       log.error({ err, shopId: shop.id, conversationId: conversation.id }, 'turn failed');
@@ -166,6 +184,10 @@ export class TurnPipeline {
       state = { ...previous, turns: previous.turns + 1 };
     }
 
+    // The queue, routing and agents come with the handoff module; here the request is recorded.
+    const handoff = handoffReason
+      ? await store.handoffs.request(shop.id, conversation.id, handoffReason)
+      : await store.handoffs.findOpen(shop.id, conversation.id);
     const latencyMs = Math.round(performance.now() - started);
     const nluSummary = summarizeNlu(nlu);
     const userMessageId = newId('m');
@@ -174,7 +196,7 @@ export class TurnPipeline {
       userMessageId,
       replies,
       nlu: nluSummary,
-      handoff: 'none',
+      handoff: !handoff ? 'none' : handoff.status === 'assigned' ? 'agent' : 'queued',
     };
     const stored: NewMessage[] = [
       {

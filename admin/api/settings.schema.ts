@@ -48,6 +48,13 @@ export const settingsPatchSchema = z
       .partial()
       .strict(),
     mode: z.enum(['auto', 'assist']),
+    nlu: z
+      .object({
+        /** The shop's order id format, as a regular expression source (e.g. "E\\d{8}-\\d{3}"). */
+        orderIdPattern: z.string().min(1).max(200).refine(isRegex, 'a valid regular expression'),
+      })
+      .partial()
+      .strict(),
     businessHours: z
       .object({
         timezone: z.string().refine(isTimeZone, 'an IANA time zone such as Asia/Shanghai'),
@@ -80,6 +87,15 @@ export const settingsPatchSchema = z
   .strict();
 
 export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
+
+function isRegex(source: string): boolean {
+  try {
+    new RegExp(source, 'u');
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 function isTimeZone(tz: string): boolean {
   try {

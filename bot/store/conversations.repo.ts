@@ -90,6 +90,20 @@ export class ConversationsRepo {
     throw errors.unavailable('Could not open a conversation; try again.');
   }
 
+  /** Ends the customer's open conversation (resolved, or a test starting afresh). */
+  async endOpen(shopId: string, userId: string): Promise<void> {
+    await this.db
+      .update(conversations)
+      .set({ status: 'ended', endedAt: new Date() })
+      .where(
+        and(
+          eq(conversations.shopId, shopId),
+          eq(conversations.userId, userId),
+          eq(conversations.status, 'open'),
+        ),
+      );
+  }
+
   async findOpen(shopId: string, userId: string): Promise<Conversation | undefined> {
     const [row] = await this.db
       .select()

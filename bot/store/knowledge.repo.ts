@@ -1,6 +1,6 @@
 import { and, asc, eq } from 'drizzle-orm';
 import type { Db } from './db';
-import { knowledgeEntries, nluModels } from './schema';
+import { knowledgeEntries, nluArtifactCache, nluModels } from './schema';
 import { desc } from 'drizzle-orm';
 
 export interface KnowledgeEntry {
@@ -97,5 +97,22 @@ export class ModelsRepo {
       .orderBy(desc(nluModels.version))
       .limit(1);
     return row;
+  }
+}
+
+/** Artifacts shared across shops (see the nlu_artifact_cache table). */
+export class ArtifactCacheRepo {
+  constructor(private readonly db: Db) {}
+
+  async get(key: string): Promise<unknown | undefined> {
+    const [row] = await this.db
+      .select({ artifact: nluArtifactCache.artifact })
+      .from(nluArtifactCache)
+      .where(eq(nluArtifactCache.key, key));
+    return row?.artifact;
+  }
+
+  async put(key: string, artifact: unknown): Promise<void> {
+    await this.db.insert(nluArtifactCache).values({ key, artifact }).onConflictDoNothing();
   }
 }

@@ -67,6 +67,16 @@ export const nluModels = pgTable(
   (t) => [primaryKey({ columns: [t.shopId, t.version] })],
 );
 
+/**
+ * Trained artifacts shared by every shop, keyed by a hash of their training data (the built-in
+ * intent classifier): trained once per deployment, not once per shop and restart.
+ */
+export const nluArtifactCache = pgTable('nlu_artifact_cache', {
+  key: text('key').primaryKey(),
+  artifact: jsonb('artifact').notNull(),
+  createdAt: createdAt(),
+});
+
 export const conversations = pgTable(
   'conversations',
   {

@@ -1,23 +1,28 @@
 import type { Database } from './db';
 import { ShopsRepo } from './shops.repo';
-import { KnowledgeRepo, ModelsRepo } from './knowledge.repo';
+import { ArtifactCacheRepo, KnowledgeRepo, ModelsRepo } from './knowledge.repo';
 import { ConversationsRepo } from './conversations.repo';
 import { JobsRepo } from './jobs.repo';
+import { HandoffsRepo } from './handoffs.repo';
 
 /** The repositories over one database (PGlite or PostgreSQL: the same code serves both). */
 export class Store {
   readonly shops: ShopsRepo;
   readonly knowledge: KnowledgeRepo;
   readonly models: ModelsRepo;
+  readonly artifacts: ArtifactCacheRepo;
   readonly conversations: ConversationsRepo;
   readonly jobs: JobsRepo;
+  readonly handoffs: HandoffsRepo;
 
   constructor(readonly database: Database) {
     const { db } = database;
     this.shops = new ShopsRepo(db);
     this.knowledge = new KnowledgeRepo(db);
     this.models = new ModelsRepo(db);
+    this.artifacts = new ArtifactCacheRepo(db);
     this.conversations = new ConversationsRepo(db);
     this.jobs = new JobsRepo(db);
+    this.handoffs = new HandoffsRepo(db);
   }
 }

@@ -21,7 +21,7 @@ export function createAppChannel(platform: Platform): HttpModule {
   const { store, turns } = platform;
   const auth = { store, adminToken: platform.adminToken };
   const streams = new Set<Response>();
-  const limiter = new RateLimiter();
+  const limiter = new RateLimiter(platform.config.rateLimit.burst, platform.config.rateLimit.perSecond);
 
   /** The conversation, for the shop's API key or for its own verified user. */
   async function authorizeConversation(req: Request): Promise<Conversation> {

@@ -7,7 +7,7 @@ import type { Express, Response } from 'express';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { KefuError, errors } from '../../bot/errors';
 import { type Catalog, loadCatalog, pickLocale, translate } from '../../bot/i18n';
-import { verifyUserHash } from '../../bot/identity';
+import { userHashFor, verifyUserHash } from '../../bot/identity';
 import type { Platform } from '../../bot/platform';
 import type { HttpModule } from '../../bot/server';
 import type { Shop } from '../../bot/store/shops.repo';
@@ -111,11 +111,20 @@ export function createWebChannel(platform: Platform, options: WebChannelOptions 
       });
 
       if (serveDemo) {
-        app.get('/', async (_req, res) => {
-          res
-            .set('Cache-Control', 'no-cache')
-            .type('html')
-            .send(await demoPage());
+        // `/?as=c-1001` plays the shop's page for a logged-in demo customer: it vouches for them
+        // with a userHash, as a real shop page would. Without it the visitor is anonymous.
+        app.get('/', async (req, res) => {
+          let html = await demoPage();
+          const as =
+            typeof req.query.as === 'string' && DEMO_CUSTOMER.test(req.query.as) ? req.query.as : undefined;
+          const shop = as ? await store.shops.findById(DEMO_SHOP) : undefined;
+          if (as && shop) {
+            html = html.replace(
+              `data-shop-id="${DEMO_SHOP}"`,
+              `data-shop-id="${DEMO_SHOP}" data-user-id="${as}" data-user-hash="${userHashFor(shop.identitySecret, as)}"`,
+            );
+          }
+          res.set('Cache-Control', 'no-cache').type('html').send(html);
         });
       }
 
@@ -206,6 +215,8 @@ export function widgetBundle(): Promise<string> {
   return bundle;
 }
 
+const DEMO_SHOP = 'demo';
+const DEMO_CUSTOMER = /^c-\d{4}$/;
 let demoHtml: Promise<string> | undefined;
 
 function demoPage(): Promise<string> {

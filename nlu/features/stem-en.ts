@@ -2,7 +2,7 @@
 // map inflections of one word to one feature; character n-grams cover what it misses.
 
 const VOWEL = /[aeiouy]/;
-const DOUBLE = /(bb|dd|ff|gg|mm|nn|pp|rr|tt)$/;
+const DOUBLE = /([b-df-hj-np-tv-z])\1$/;
 
 const cache = new Map<string, string>();
 const CACHE_LIMIT = 50_000;
@@ -11,12 +11,11 @@ function hasVowel(s: string): boolean {
   return VOWEL.test(s);
 }
 
-/** Strip -ed/-ing after a stem that keeps a vowel, undoubling "stopped" → "stop". */
+/** Strip -ed/-ing when the stem keeps a vowel ("sing" stays). */
 function stripVerbal(word: string, suffix: string): string | null {
   if (!word.endsWith(suffix)) return null;
   const stem = word.slice(0, -suffix.length);
   if (stem.length < 2 || !hasVowel(stem)) return null;
-  if (DOUBLE.test(stem)) return stem.slice(0, -1);
   return stem;
 }
 
@@ -46,15 +45,20 @@ function stemUncached(word: string): string {
   // Past tense and gerund.
   const verbal = stripVerbal(w, 'ing') ?? stripVerbal(w, 'ed');
   if (verbal !== null && verbal.length >= 3) w = verbal;
-  if (w.endsWith('y') && w.length > 3 && !VOWEL.test(w[w.length - 2] ?? 'a')) w = w.slice(0, -1) + 'i';
   for (const [suffix, repl] of DERIVATIONAL) {
-    if (w.endsWith(suffix) && w.length - suffix.length >= 3) {
+    // A bare -ly needs a long stem: "quickly" → "quick", but not "apply" or "family".
+    const minStem = suffix === 'ly' ? 5 : 3;
+    if (w.endsWith(suffix) && w.length - suffix.length >= minStem) {
       w = w.slice(0, -suffix.length) + repl;
       break;
     }
   }
+  // "delivery" and "deliveries" (→ "deliveri" above) meet.
+  if (w.endsWith('y') && w.length > 3 && !VOWEL.test(w[w.length - 2] ?? 'a')) w = w.slice(0, -1) + 'i';
   // Silent e: "cancelable"/"cancel", "charge"/"charging" meet at the same stem.
   if (w.endsWith('e') && w.length > 4) w = w.slice(0, -1);
+  // A final double consonant is undoubled everywhere, so "cancelled", "cancel" and "stopped", "stop" meet.
+  if (w.length > 3 && DOUBLE.test(w)) w = w.slice(0, -1);
   return w;
 }
 

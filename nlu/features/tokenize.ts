@@ -21,12 +21,16 @@ function getJieba(): Jieba {
 }
 
 export interface Analysis {
-  /** Word tokens in order (stemmed when asked, digits folded to 0). */
+  /** Word tokens in order, digits folded to 0, not stemmed. */
+  tokens: string[];
+  /** The same tokens stemmed when asked (else the same array). */
   words: string[];
   /** Surface forms of the space-delimited words, for character n-grams. */
   surfaces: string[];
   /** Runs of characters from scripts without spaces (Han, kana, Thai, ...). */
   denseRuns: string[];
+  /** jieba part-of-speech tags of the Han-text words (only when asked for; else empty). */
+  tags: string[];
 }
 
 /**
@@ -34,16 +38,25 @@ export interface Analysis {
  * jieba; other text splits on anything that is not a letter, mark or digit. Apostrophes are dropped
  * first so "don't" and "dont" meet.
  */
-export function analyze(text: string, stem: boolean): Analysis {
+export function analyze(text: string, stem: boolean, withTags = false): Analysis {
   const s = text.replace(/['’`]/g, '');
+  const tokens: string[] = [];
   const words: string[] = [];
   const surfaces: string[] = [];
   const pushWord = (raw: string): void => {
     const folded = raw.replace(DIGIT, '0');
+    tokens.push(folded);
     words.push(stem ? stemEn(folded) : folded);
     if (!DENSE_CHAR.test(raw)) surfaces.push(folded);
   };
-  if (HAN.test(s)) {
+  const tags: string[] = [];
+  if (HAN.test(s) && withTags) {
+    for (const { word, tag } of getJieba().tag(s, true)) {
+      if (!HAS_WORD_CHAR.test(word)) continue;
+      tags.push(tag);
+      for (const m of word.matchAll(WORD)) pushWord(m[0]);
+    }
+  } else if (HAN.test(s)) {
     for (const tok of getJieba().cut(s, true)) {
       if (!HAS_WORD_CHAR.test(tok)) continue;
       // jieba can hand back "abc def" pieces with inner spaces or punctuation: split them again.
@@ -54,10 +67,11 @@ export function analyze(text: string, stem: boolean): Analysis {
       const tok = m[0];
       if (DENSE_CHAR.test(tok)) {
         // Thai or kana without Han: no segmenter, the run is one "word" and n-grams do the work.
+        tokens.push(tok);
         words.push(tok);
       } else pushWord(tok);
     }
   }
   const denseRuns = s.match(DENSE_RUN) ?? [];
-  return { words, surfaces, denseRuns };
+  return { tokens, words, surfaces, denseRuns, tags };
 }

@@ -2,10 +2,10 @@ import { loadCatalog } from '../../bot/i18n';
 import type { Skill } from '../../bot/skill';
 import { FAQ_POSTBACK, type KnowledgeSource, faqQuickReply, suggestedQuestions } from '../knowledge-source';
 
-/** At or above this score the best match is the answer. */
-export const ANSWER_SCORE = 0.5;
+/** At or above this (calibrated, fused) score the best match is the answer. */
+export const ANSWER_SCORE = 0.45;
 /** Between this and ANSWER_SCORE the bot offers the closest questions instead of guessing. */
-export const SUGGEST_SCORE = 0.25;
+export const SUGGEST_SCORE = 0.3;
 
 /**
  * The shop's own knowledge (FAQ): answer when sure, "did you mean" when close, and an honest

@@ -1,19 +1,15 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { ARTIFACTS, describeInBrowser, launchChromium } from '../support/browser';
 import { demoKnowledge } from '../../admin/demo/demo-shop';
 import { type TestServer, startTestServer } from '../support/server';
 
 // Drives the real widget, served by the real app, in Debian's headless Chromium.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARTIFACTS = path.join(__dirname, '..', '..', 'test-artifacts');
-const available = existsSync(CHROMIUM);
-const mustRun = process.env.CI === 'true';
-if (!available && !mustRun) console.warn(`widget browser tests skipped: no Chromium at ${CHROMIUM}`);
 
 jest.setTimeout(120_000);
 
-(available || mustRun ? describe : describe.skip)('web chat widget in Chromium', () => {
+describeInBrowser('web chat widget in Chromium', () => {
   let srv: TestServer;
   let browser: Browser;
   let page: Page;
@@ -46,12 +42,8 @@ jest.setTimeout(120_000);
   }
 
   beforeAll(async () => {
-    if (!available) throw new Error(`CI=true but there is no Chromium at ${CHROMIUM}`);
     srv = await startTestServer({ demo: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
     const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1100, height: 760 } });
     page = await context.newPage();
     page.on('pageerror', (err) => pageErrors.push(err.message));

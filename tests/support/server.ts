@@ -5,8 +5,10 @@ import { buildKefu } from '../../main';
 import { loadConfig } from '../../bot/config';
 import { createLogger } from '../../bot/log';
 import type { Platform } from '../../bot/platform';
+import type { CommerceResolver } from '../../commerce/commerce-resolver';
 import type { KefuServer } from '../../bot/server';
 import { seedDemoShop } from '../../admin/demo/demo-shop';
+import { seedBuiltinIntents } from './builtin-cache';
 
 export interface TestServer {
   url: string;
@@ -26,6 +28,10 @@ export interface TestServerOptions {
   redisUrl?: string;
   /** An embedded data directory (kept after stop, for restart tests); default: in memory. */
   dataDir?: string;
+  /** Messages a customer may send at once (the conversation runner sends many for one customer). */
+  rateLimitBurst?: number;
+  /** The shops' commerce backends (default: as main.ts builds them from the settings). */
+  commerce?: CommerceResolver;
 }
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -40,9 +46,15 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     REDIS_URL: opts.redisUrl,
     KEFU_DEMO: opts.demo ? '1' : '0',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    KEFU_RATE_LIMIT_BURST: opts.rateLimitBurst ? String(opts.rateLimitBurst) : undefined,
   });
   const log = createLogger({ level: config.logLevel });
-  const { platform, server } = await buildKefu(config, { log, adminToken: TEST_ADMIN_TOKEN });
+  const { platform, server } = await buildKefu(config, {
+    log,
+    adminToken: TEST_ADMIN_TOKEN,
+    commerce: opts.commerce,
+  });
+  await seedBuiltinIntents(platform.store);
   const demo = opts.demo ? await seedDemoShop(platform) : undefined;
   const { port } = await server.listen(0, '127.0.0.1');
   return {

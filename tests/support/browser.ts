@@ -1,0 +1,25 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { type Browser, chromium } from 'playwright-core';
+
+// Browser tests drive Debian's headless Chromium. Without it they are skipped with a warning on a
+// developer's machine, and fail in CI (CI=true), where .ci/run installs it.
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const ARTIFACTS = path.join(__dirname, '..', '..', 'test-artifacts');
+
+const available = existsSync(CHROMIUM);
+const mustRun = process.env.CI === 'true';
+
+/** `describe` when Chromium can run here (or must, in CI), else `describe.skip` with a warning. */
+export function describeInBrowser(name: string, fn: () => void): void {
+  if (!available && !mustRun) console.warn(`${name}: skipped, no Chromium at ${CHROMIUM}`);
+  (available || mustRun ? describe : describe.skip)(name, fn);
+}
+
+export async function launchChromium(): Promise<Browser> {
+  if (!available) throw new Error(`CI=true but there is no Chromium at ${CHROMIUM}`);
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+}
