@@ -9,7 +9,7 @@ import { createAppChannel } from './channels/app/app.adapter';
 import { createWebChannel } from './channels/web/web.adapter';
 import { type CommerceResolver, createCommerceResolver } from './commerce/commerce-resolver';
 import { createNluEngine } from './nlu/engine';
-import { FALLBACK_SKILL, createSkills } from './skills/registry';
+import { FALLBACK_SKILL, createProactive, createSkills } from './skills/registry';
 
 /**
  * The composition root: the only file that knows every module. It builds the store, the NLU, the
@@ -17,7 +17,7 @@ import { FALLBACK_SKILL, createSkills } from './skills/registry';
  */
 export async function buildKefu(
   config: Config,
-  opts: { log?: Logger; adminToken?: string; commerce?: CommerceResolver } = {},
+  opts: { log?: Logger; adminToken?: string; commerce?: CommerceResolver; clock?: () => Date } = {},
 ): Promise<{ platform: Platform; server: KefuServer; adminTokenGenerated: boolean }> {
   const log = opts.log ?? createLogger({ level: config.logLevel });
   const commerce = opts.commerce ?? createCommerceResolver();
@@ -31,6 +31,8 @@ export async function buildKefu(
     engine: ({ store }) => createNluEngine({ cache: store.artifacts }),
     skills: ({ store }) => createSkills({ knowledge: store.knowledge, commerce }),
     fallbackSkill: FALLBACK_SKILL,
+    clock: opts.clock,
+    proactive: createProactive({ commerce }),
   });
   const server = createServer(platform, [
     createAdminApi(platform),

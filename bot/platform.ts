@@ -14,7 +14,7 @@ import { ShopCache } from './shop-cache';
 import type { Skill } from './skill';
 import { openDatabase } from './store/db';
 import { Store } from './store/store';
-import { TurnPipeline } from './turn';
+import { type ProactiveProvider, TurnPipeline } from './turn';
 
 /** The bot's services, built once by main.ts and handed to the channels and the admin. */
 export interface Platform {
@@ -45,6 +45,10 @@ export interface PlatformParts {
   skills: (deps: { store: Store }) => Skill[];
   fallbackSkill: string;
   metrics?: Metrics;
+  /** The turn's clock (relative dates, "today"); tests freeze it. */
+  clock?: () => Date;
+  /** 猜你想问 for a verified customer opening the chat. */
+  proactive?: ProactiveProvider;
 }
 
 export async function createPlatform(parts: PlatformParts): Promise<Platform> {
@@ -75,7 +79,18 @@ export async function createPlatform(parts: PlatformParts): Promise<Platform> {
   const router = new SkillRouter(parts.skills({ store }), parts.fallbackSkill);
   const shops = new ShopCache(store);
   await shops.listen(events);
-  const turns = new TurnPipeline({ store, lock, models, router, shops, events, log, metrics });
+  const turns = new TurnPipeline({
+    store,
+    lock,
+    models,
+    router,
+    shops,
+    events,
+    log,
+    metrics,
+    clock: parts.clock,
+    proactive: parts.proactive,
+  });
   const jobs = new JobRunner(store.jobs, log);
   registerPublishJob({ jobs, store, engine, models, events });
 

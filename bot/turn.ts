@@ -13,6 +13,16 @@ import type { ShopCache } from './shop-cache';
 import { type DialogueState, initialDialogueState } from './skill';
 import type { NewMessage, StoredMessage } from './store/conversations.repo';
 import type { Store } from './store/store';
+import type { Shop, ShopSettings } from './store/shops.repo';
+
+/** What the platform offers a verified customer who opens the chat (skills implement it). */
+export type ProactiveProvider = (ctx: {
+  shop: Shop;
+  settings: ShopSettings;
+  userId: string;
+  locale: string;
+  now: Date;
+}) => Promise<Reply | undefined>;
 
 /** A customer's message, already verified and parsed by its channel adapter. */
 export interface InboundMessage {
@@ -46,11 +56,11 @@ export interface MessageEvent {
 const IDLE_MS = 30 * 60 * 1000;
 
 /** What the NLU needs from the shop's settings: its time zone (relative dates) and order id format. */
-function parseContext(settings: Record<string, unknown>): ParseContext {
+function parseContext(settings: Record<string, unknown>, now: Date): ParseContext {
   const hours = settings.businessHours as { timezone?: string } | undefined;
   const nlu = settings.nlu as { orderIdPattern?: string } | undefined;
   return {
-    now: new Date(),
+    now,
     timeZone: hours?.timezone ?? 'Asia/Shanghai',
     orderIdPattern: nlu?.orderIdPattern,
   };
@@ -76,8 +86,57 @@ export class TurnPipeline {
       log: Logger;
       metrics: Metrics;
       idleMs?: number;
+      clock?: () => Date;
+      proactive?: ProactiveProvider;
     },
   ) {}
+
+  /**
+   * A verified customer opens the chat: when the platform has something to offer first (猜你想问,
+   * from their latest orders), the conversation starts with it. Returns whether it said anything.
+   */
+  async open(msg: {
+    shopId: string;
+    channel: string;
+    userId: string;
+    verified: boolean;
+    locale?: string;
+  }): Promise<boolean> {
+    const { store, events } = this.deps;
+    if (!msg.verified || !this.deps.proactive) return false;
+    const cached = await this.deps.shops.get(msg.shopId);
+    if (!cached) return false;
+    const locale = msg.locale ?? cached.shop.locales[0] ?? 'zh-CN';
+    const reply = await this.deps
+      .proactive({
+        shop: cached.shop,
+        settings: cached.settings,
+        userId: msg.userId,
+        locale,
+        now: this.deps.clock?.() ?? new Date(),
+      })
+      .catch(() => undefined);
+    if (!reply) return false;
+    const conversation = await store.conversations.resolveOpen({
+      ...msg,
+      idleMs: this.deps.idleMs ?? IDLE_MS,
+    });
+    return this.deps.lock.run(`conv:${conversation.id}`, async () => {
+      // Only a conversation that has not started yet gets the opening offer.
+      if ((await store.conversations.recentMessages(msg.shopId, conversation.id, 1)).length > 0) return false;
+      const message: StoredMessage = {
+        id: newId('m'),
+        role: 'bot',
+        text: reply.text,
+        ...(reply.quickReplies ? { quickReplies: reply.quickReplies } : {}),
+        createdAt: new Date().toISOString(),
+      };
+      await store.conversations.appendMessages(msg.shopId, conversation.id, [message]);
+      const event: MessageEvent = { type: 'message', conversationId: conversation.id, message };
+      await events.publish(topics.conversation(msg.shopId, conversation.id), event).catch(() => undefined);
+      return true;
+    });
+  }
 
   get turnsInFlight(): number {
     return this.inFlight;
@@ -147,10 +206,11 @@ export class TurnPipeline {
     const expectedVersion = loaded?.version ?? 0;
 
     const text = msg.text ?? '';
+    const now = this.deps.clock?.() ?? new Date();
     const nlu = await model.parse({
       text,
       locale: msg.locale ?? previous.locale,
-      context: { ...parseContext(settings), expect: previous.stack?.at(-1)?.expect },
+      context: { ...parseContext(settings, now), expect: previous.stack?.at(-1)?.expect },
     });
     const locale = msg.locale ?? nlu.locale;
 
@@ -169,7 +229,7 @@ export class TurnPipeline {
           text,
           payload: msg.payload,
           nlu,
-          now: new Date(),
+          now,
         },
         { ...initialDialogueState(), ...previous },
       );

@@ -1,4 +1,7 @@
 import type { Skill } from '../bot/skill';
+import type { ProactiveProvider } from '../bot/turn';
+import type { CommerceSettings } from '../commerce/commerce-resolver';
+import { proactiveSuggestions } from './order-query/proactive';
 import { createChitchatSkill } from './chitchat/chitchat.skill';
 import { createHandoffSkill } from './handoff/handoff.skill';
 import { createOrderQuerySkill } from './order-query/order-query.skill';
@@ -23,4 +26,12 @@ export function createSkills(deps: SkillDeps): Skill[] {
     createRechargeSkill(deps),
     createTicketSkill(deps),
   ];
+}
+
+/** 猜你想问 when a verified customer opens the chat: questions from their latest orders' state. */
+export function createProactive(deps: Pick<SkillDeps, 'commerce'>): ProactiveProvider {
+  return async ({ shop, settings, userId, locale, now }) => {
+    const backend = deps.commerce(shop.id, settings as { commerce?: CommerceSettings });
+    return backend ? proactiveSuggestions(backend, userId, locale, now) : undefined;
+  };
 }

@@ -323,6 +323,24 @@ describe('WebSocket /channels/web/:shopId/ws', () => {
     expect(conversation).toMatchObject({ userId, verified: true, channel: 'web' });
   });
 
+  test('猜你想问: a verified demo customer opening the chat is offered questions from their orders, once', async () => {
+    const shop = await srv.platform.store.shops.findById('demo');
+    const params = {
+      visitorId: visitorId(),
+      userId: 'c-1002',
+      userHash: userHashFor(shop!.identitySecret, 'c-1002'),
+    };
+    const first = (await connect('demo', params).next('history')).messages;
+    expect(first).toHaveLength(1);
+    expect(first[0]).toMatchObject({ role: 'bot' });
+    const payloads = (first[0]!.quickReplies ?? []).map((q: { payload: string }) => q.payload);
+    expect(payloads.length).toBeGreaterThan(0);
+    expect(payloads.every((p: string) => p.startsWith('suggest:'))).toBe(true);
+    // Reconnecting shows the same conversation; the offer is not repeated.
+    const again = (await connect('demo', params).next('history')).messages;
+    expect(again.map((m: { id: string }) => m.id)).toEqual(first.map((m: { id: string }) => m.id));
+  });
+
   test('other upgrade paths are not taken', async () => {
     const client = TestClient.connect(`${wsBase}/channels/web/demo/not-ws?visitorId=${visitorId()}`);
     clients.push(client);

@@ -90,8 +90,12 @@ export class WebConnection {
 
   /** Sends the visitor's open conversation and follows it. */
   private async start(): Promise<void> {
-    const { shopId, userId } = this.identity;
-    const open = await this.platform.store.conversations.findOpen(shopId, userId);
+    const { shopId, userId, verified } = this.identity;
+    let open = await this.platform.store.conversations.findOpen(shopId, userId);
+    // A verified customer opening the chat gets 猜你想问 from their orders (when the shop has any).
+    if (!open && verified && (await this.platform.turns.open({ shopId, channel: 'web', userId, verified }))) {
+      open = await this.platform.store.conversations.findOpen(shopId, userId);
+    }
     if (!open) {
       this.send({ type: 'history', messages: [] });
       return;

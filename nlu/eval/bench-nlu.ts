@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { format, resolveConfig } from 'prettier';
 import type { EngineName } from './engines';
 import type { EvalReport } from './nlu-eval';
 
@@ -72,23 +73,35 @@ export function planJobs(datasetsDir: string, engines: EngineName[], only?: stri
   return jobs;
 }
 
-function runJob(job: BenchJob): Promise<EvalReport> {
+interface JobResult {
+  job: BenchJob;
+  report?: EvalReport;
+  /** Size of the stored model, from the run's progress output (kefu only). */
+  modelMb?: number;
+  error?: string;
+}
+
+function runJob(job: BenchJob): Promise<{ report: EvalReport; modelMb?: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(TSX, [EVAL_SCRIPT, ...job.args], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
+    let modelMb: number | undefined;
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) =>
-      process.stderr.write(`  [${job.dataset}/${job.engine}] ${d.toString()}`),
-    );
+    child.stderr.on('data', (d: Buffer) => {
+      const text = d.toString();
+      const size = /model artifact ([\d.]+) MB/.exec(text);
+      if (size) modelMb = Number(size[1]);
+      process.stderr.write(`  [${job.dataset}/${job.engine}] ${text}`);
+    });
     child.on('error', reject);
     child.on('close', (code) => {
       const last = stdout.trim().split('\n').pop() ?? '';
       if (code !== 0) return reject(new Error(`${job.dataset}/${job.engine} exited with ${code}`));
       try {
-        resolve(JSON.parse(last) as EvalReport);
+        resolve({ report: JSON.parse(last) as EvalReport, modelMb });
       } catch {
         reject(new Error(`${job.dataset}/${job.engine}: no JSON result line`));
       }
@@ -108,10 +121,7 @@ function floorCell(dataset: string, r: EvalReport): string {
   return `≥ ${floor.value}: ${r.accuracy >= floor.value ? 'met' : 'NOT met'}`;
 }
 
-export function renderMarkdown(
-  results: { job: BenchJob; report?: EvalReport; error?: string }[],
-  started: Date,
-): string {
+export function renderMarkdown(results: JobResult[], started: Date): string {
   const cpus = os.cpus();
   const lines: string[] = [];
   lines.push('# NLU benchmarks', '');
@@ -129,18 +139,23 @@ export function renderMarkdown(
   lines.push(`- Run started ${started.toISOString()}`, '');
   lines.push('## Results', '');
   lines.push(
-    '| data set | engine | n | intents | accuracy | in-scope acc. | OOS recall | OOS precision | macro-F1 | train s | p50 ms | p99 ms | peak RSS MB | floor |',
+    '| data set | engine | n | intents | accuracy | in-scope acc. | OOS recall | OOS precision | macro-F1 | train s | p50 ms | p99 ms | peak RSS MB | model MB | floor |',
   );
-  lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
-  for (const { job, report: r, error } of results) {
+  lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const { job, report: r, modelMb, error } of results) {
     if (!r) {
-      lines.push(`| ${job.dataset} | ${job.engine} | failed: ${error ?? '?'} |||||||||||||`);
+      lines.push(`| ${job.dataset} | ${job.engine} | failed: ${error ?? '?'} ||||||||||||||`);
       continue;
     }
     lines.push(
-      `| ${job.dataset} | ${r.engine} | ${r.n} | ${r.intents} | ${fmt(r.accuracy)} | ${fmt(r.inScopeAccuracy)} | ${fmt(r.oosRecall)} | ${fmt(r.oosPrecision)} | ${fmt(r.macroF1)} | ${r.trainSeconds.toFixed(1)} | ${fmt(r.p50Ms, 2)} | ${fmt(r.p99Ms, 2)} | ${r.peakRssMb} | ${floorCell(job.dataset, r)} |`,
+      `| ${job.dataset} | ${r.engine} | ${r.n} | ${r.intents} | ${fmt(r.accuracy)} | ${fmt(r.inScopeAccuracy)} | ${fmt(r.oosRecall)} | ${fmt(r.oosPrecision)} | ${fmt(r.macroF1)} | ${r.trainSeconds.toFixed(1)} | ${fmt(r.p50Ms, 2)} | ${fmt(r.p99Ms, 2)} | ${r.peakRssMb} | ${modelMb === undefined ? '–' : modelMb.toFixed(1)} | ${floorCell(job.dataset, r)} |`,
     );
   }
+  lines.push(
+    '',
+    'Latencies are per utterance through the whole bot parse (normalisation, language, entities, sentiment,',
+    'intent), single-threaded, after a 200-utterance warm-up. "model MB" is the stored JSON artifact.',
+  );
   lines.push('');
   const notes = [
     ...new Set(results.filter((r) => r.job.note).map((r) => `- ${r.job.dataset}: ${r.job.note}.`)),
@@ -166,6 +181,12 @@ export function renderMarkdown(
   return lines.join('\n');
 }
 
+/** Written through prettier so that `npm run lint` (prettier --check) stays clean. */
+async function writeMarkdown(markdown: string): Promise<void> {
+  const options = (await resolveConfig(OUT)) ?? {};
+  writeFileSync(OUT, await format(markdown, { ...options, parser: 'markdown' }));
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { only: { type: 'string' }, engines: { type: 'string', default: 'kefu,nlpjs' } },
@@ -176,20 +197,20 @@ async function main(): Promise<void> {
   const only = values.only?.split(',');
   const jobs = planJobs(DATASETS, engines, only);
   const started = new Date();
-  const results: { job: BenchJob; report?: EvalReport; error?: string }[] = [];
+  const results: JobResult[] = [];
   mkdirSync(path.dirname(OUT), { recursive: true });
   // One run at a time: the numbers are single-threaded latencies and per-run memory.
   for (const job of jobs) {
     process.stderr.write(`bench: ${job.dataset} / ${job.engine}\n`);
     try {
-      const report = await runJob(job);
-      results.push({ job, report });
+      const { report, modelMb } = await runJob(job);
+      results.push({ job, report, modelMb });
       process.stdout.write(`${JSON.stringify(report)}\n`);
     } catch (err) {
       results.push({ job, error: (err as Error).message });
       process.stderr.write(`bench: ${(err as Error).message}\n`);
     }
-    writeFileSync(OUT, renderMarkdown(results, started));
+    await writeMarkdown(renderMarkdown(results, started));
   }
   process.stderr.write(`bench: wrote ${path.relative(REPO_ROOT, OUT)}\n`);
 }

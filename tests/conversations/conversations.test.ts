@@ -25,12 +25,14 @@ const SECRET = 'convo-test-shop-secret';
 let srv: TestServer;
 let identitySecret: string;
 /** The backend the current conversation's shop talks to (fresh for each conversation). */
+let frozenNow: Date | undefined;
 let current: { backend: CommerceBackend; demo: DemoCommerceBackend; close?: () => Promise<void> } | undefined;
 
 beforeAll(async () => {
   srv = await startTestServer({
     demo: true,
     rateLimitBurst: 100_000,
+    clock: () => frozenNow ?? new Date(),
     commerce: () => current?.backend,
   });
   identitySecret = (await srv.platform.store.shops.findById('demo'))!.identitySecret;
@@ -42,7 +44,8 @@ afterAll(async () => {
 
 async function useBackend(convo: Convo) {
   await current?.close?.();
-  const demo = new DemoCommerceBackend();
+  frozenNow = convo.now ? new Date(convo.now) : undefined;
+  const demo = new DemoCommerceBackend(frozenNow ? { clock: () => frozenNow! } : {});
   if (convo.backend === 'demo') {
     current = { backend: demo, demo };
     return;

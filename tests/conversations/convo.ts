@@ -8,6 +8,7 @@ import { z } from 'zod';
  *   name: refund in one sentence
  *   locale: zh-CN
  *   user: { id: c-1001, verified: true }
+ *   now: 2026-11-22T10:00:00+08:00   # optional: a frozen clock for literal dates
  *   backend: demo            # or http (the fake shop server, with faults)
  *   faults: [{ route: 'GET /orders/:orderId', kind: status, status: 503, times: 3 }]
  *   turns:
@@ -65,6 +66,8 @@ export const convoSchema = z
     name: z.string(),
     locale: z.enum(['zh-CN', 'en-US']),
     user: z.object({ id: z.string(), verified: z.boolean().default(false) }).strict(),
+    /** Freezes the clock (relative dates, the demo shop's order dates) at this ISO time. */
+    now: z.iso.datetime({ offset: true }).optional(),
     backend: z.enum(['demo', 'http']).default('demo'),
     faults: z.array(faultSchema).default([]),
     turns: z.array(turnSchema).min(1),

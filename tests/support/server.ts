@@ -30,6 +30,8 @@ export interface TestServerOptions {
   dataDir?: string;
   /** Messages a customer may send at once (the conversation runner sends many for one customer). */
   rateLimitBurst?: number;
+  /** The turns' clock (default: the real one). */
+  clock?: () => Date;
   /** The shops' commerce backends (default: as main.ts builds them from the settings). */
   commerce?: CommerceResolver;
 }
