@@ -3,7 +3,6 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { format, resolveConfig } from 'prettier';
 import type { EngineName } from './engines';
 import type { EvalReport } from './nlu-eval';
 
@@ -12,6 +11,7 @@ import type { EvalReport } from './nlu-eval';
  * run (so peak RSS is per run and runs never share a heap), and writes docs/nlu-benchmarks.md.
  *
  *   npm run bench:nlu [-- --only clinc150,snips] [--engines kefu,nlpjs]
+ * (--only / --engines rewrite the page with just those runs.)
  */
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -183,6 +183,8 @@ export function renderMarkdown(results: JobResult[], started: Date): string {
 
 /** Written through prettier so that `npm run lint` (prettier --check) stays clean. */
 async function writeMarkdown(markdown: string): Promise<void> {
+  // Loaded lazily: prettier is a dev tool and only the bench command needs it.
+  const { format, resolveConfig } = await import('prettier');
   const options = (await resolveConfig(OUT)) ?? {};
   writeFileSync(OUT, await format(markdown, { ...options, parser: 'markdown' }));
 }
