@@ -1,10 +1,11 @@
 import type { NluResult } from '../../bot/nlu';
 import { SkillRouter, type TurnInput } from '../../bot/router';
-import { type DialogueState, type Skill, initialDialogueState } from '../../bot/skill';
+import { type DialogueState, initialDialogueState } from '../../bot/skill';
 import { DemoCommerceBackend } from '../../commerce/demo.backend';
 import { createReturnAddressSkill } from '../return-address/return-address.skill';
 import type { SkillDeps } from '../skill-deps';
 import { createOrderQuerySkill } from './order-query.skill';
+import { fallbackSkill } from '../../tests/support/skill-harness';
 
 // The skills through the real dialogue manager, with the NLU's answer given by hand: what the
 // conversation tests cannot do (click a card button, other shop settings, no backend at all).
@@ -15,15 +16,7 @@ const DEMO_ADDRESS = {
   address: '上海市浦东新区演示路 88 号 3 号仓',
 };
 
-const fallback: Skill = {
-  id: 'fallback',
-  intents: [],
-  messages: { 'en-US': {}, 'zh-CN': {} },
-  async begin(turn) {
-    turn.reply({ text: 'fallback' });
-    return { status: 'done' };
-  },
-};
+const fallback = fallbackSkill;
 
 function setup(opts: { backend?: boolean; settings?: Record<string, unknown> } = {}) {
   const demo = new DemoCommerceBackend({ clock: () => now });

@@ -1,21 +1,14 @@
 import type { Entity, NluResult } from '../../bot/nlu';
 import { SkillRouter, type TurnInput } from '../../bot/router';
-import { type Skill, initialDialogueState } from '../../bot/skill';
+import { initialDialogueState } from '../../bot/skill';
 import { DemoCommerceBackend } from '../../commerce/demo.backend';
 import type { SkillDeps } from '../skill-deps';
 import { createRechargeSkill, maskPhone } from './recharge.skill';
+import { fallbackSkill } from '../../tests/support/skill-harness';
 
 // What the conversation tests cannot express: the same confirm payload twice, a retried turn.
 
-const fallback: Skill = {
-  id: 'fallback',
-  intents: [],
-  messages: { 'en-US': {}, 'zh-CN': {} },
-  async begin(turn) {
-    turn.reply({ text: 'fallback' });
-    return { status: 'done' };
-  },
-};
+const fallback = fallbackSkill;
 
 function setup() {
   const demo = new DemoCommerceBackend();

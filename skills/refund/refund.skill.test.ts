@@ -1,22 +1,15 @@
 import type { Entity, NluResult } from '../../bot/nlu';
 import { SkillRouter, type TurnInput } from '../../bot/router';
-import { type DialogueState, type Skill, initialDialogueState } from '../../bot/skill';
+import { type DialogueState, initialDialogueState } from '../../bot/skill';
 import { DemoCommerceBackend } from '../../commerce/demo.backend';
 import type { SkillDeps } from '../skill-deps';
 import { createRefundSkill } from './refund.skill';
+import { fallbackSkill } from '../../tests/support/skill-harness';
 
 // The conversation tests cover the dialogue end to end; these pin down what they cannot express:
 // the very same confirm payload sent twice, a retried turn, and the shop's own fastRefund limits.
 
-const fallback: Skill = {
-  id: 'fallback',
-  intents: [],
-  messages: { 'en-US': {}, 'zh-CN': {} },
-  async begin(turn) {
-    turn.reply({ text: 'fallback' });
-    return { status: 'done' };
-  },
-};
+const fallback = fallbackSkill;
 
 function setup(settings: Record<string, unknown> = { fastRefund: { minTier: 3, maxAmount: 500 } }) {
   const demo = new DemoCommerceBackend();

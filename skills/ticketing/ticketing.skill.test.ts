@@ -1,26 +1,19 @@
 import type { NluResult } from '../../bot/nlu';
 import { SkillRouter, type TurnInput } from '../../bot/router';
-import { type DialogueState, type Skill, initialDialogueState } from '../../bot/skill';
+import { type DialogueState, initialDialogueState } from '../../bot/skill';
 import { DemoCommerceBackend } from '../../commerce/demo.backend';
 import { extractEntities } from '../../nlu/entities';
 import type { KnowledgeSource } from '../knowledge-source';
 import { cityMentions, optionNamed, passengersIn, ticketTypeIn } from './ticket-slots';
 import { createTicketSkill } from './ticketing.skill';
+import { fallbackSkill } from '../../tests/support/skill-harness';
 
 // The YAML conversations run on the real clock; here the clock is frozen, so fixed dates (the 13th,
 // yesterday, today's departed trains) and a real double click (the same payload sent twice) are exact.
 // 2025-06-10 12:00 in Shanghai, a Tuesday.
 const NOW = new Date('2025-06-10T04:00:00Z');
 
-const fallback: Skill = {
-  id: 'fallback',
-  intents: [],
-  messages: { 'en-US': {}, 'zh-CN': {} },
-  async begin(turn) {
-    turn.reply({ text: 'fallback' });
-    return { status: 'done' };
-  },
-};
+const fallback = fallbackSkill;
 
 function setup(verified = true, now = NOW) {
   const demo = new DemoCommerceBackend({ clock: () => now });
