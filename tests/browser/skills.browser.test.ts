@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { ARTIFACTS, describeInBrowser, launchChromium } from '../support/browser';
+import { ARTIFACTS, describeInBrowser, launchChromium, waitForMoreBotMessages } from '../support/browser';
 import { type TestServer, startTestServer } from '../support/server';
 
 // A logged-in demo customer walks a refund and a ticket booking in Chinese, in the real widget.
@@ -21,14 +21,7 @@ describeInBrowser('service skills in the widget, in Chinese', () => {
     );
 
   async function waitForReplies(before: number): Promise<string> {
-    await page.waitForFunction(
-      (n) =>
-        (document.querySelector('#kefu-widget')?.shadowRoot?.querySelectorAll('[data-role="bot"]').length ??
-          0) > n,
-      before,
-      { timeout: 20_000 },
-    );
-    await page.getByTestId('kefu-typing').waitFor({ state: 'hidden' });
+    await waitForMoreBotMessages(page, before);
     const all = await botMessages().allTextContents();
     return all.slice(before).join('\n');
   }

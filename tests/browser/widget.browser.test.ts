@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { ARTIFACTS, describeInBrowser, launchChromium } from '../support/browser';
+import { ARTIFACTS, describeInBrowser, launchChromium, waitForMoreBotMessages } from '../support/browser';
 import { demoKnowledge } from '../../admin/demo/demo-shop';
 import { type TestServer, startTestServer } from '../support/server';
 
@@ -25,16 +25,7 @@ describeInBrowser('web chat widget in Chromium', () => {
     await expectMoreBotMessages(before);
   }
 
-  async function expectMoreBotMessages(before: number): Promise<void> {
-    await page.waitForFunction(
-      (n) =>
-        (document.querySelector('#kefu-widget')?.shadowRoot?.querySelectorAll('[data-role="bot"]').length ??
-          0) > n,
-      before,
-      { timeout: 20_000 },
-    );
-    await page.getByTestId('kefu-typing').waitFor({ state: 'hidden' });
-  }
+  const expectMoreBotMessages = (before: number) => waitForMoreBotMessages(page, before);
 
   function answerFor(locale: string, matches: (question: string) => boolean): string | undefined {
     return demoKnowledge().find((e) => e.locale === locale && [e.question, ...e.similar].some(matches))

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, type Page, chromium } from 'playwright-core';
 
 // Browser tests drive Debian's headless Chromium. Without it they are skipped with a warning on a
 // developer's machine, and fail in CI (CI=true), where .ci/run installs it.
@@ -22,4 +22,16 @@ export async function launchChromium(): Promise<Browser> {
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
   });
+}
+
+/** Waits until the widget shows more than `before` bot messages and has stopped typing. */
+export async function waitForMoreBotMessages(page: Page, before: number): Promise<void> {
+  await page.waitForFunction(
+    (n) =>
+      (document.querySelector('#kefu-widget')?.shadowRoot?.querySelectorAll('[data-role="bot"]').length ??
+        0) > n,
+    before,
+    { timeout: 20_000 },
+  );
+  await page.getByTestId('kefu-typing').waitFor({ state: 'hidden' });
 }
