@@ -4,11 +4,14 @@ import { type Logger, createLogger } from './bot/log';
 import { type Platform, createPlatform } from './bot/platform';
 import { type KefuServer, createServer } from './bot/server';
 import { createAdminApi } from './admin/api/admin.module';
+import { createHandoffApi } from './admin/api/handoff.routes';
 import { seedDemoShop } from './admin/demo/demo-shop';
+import { createAgentWorkspace } from './admin/workspace/workspace.module';
 import { createAppChannel } from './channels/app/app.adapter';
 import { createWebChannel } from './channels/web/web.adapter';
 import { type CommerceResolver, createCommerceResolver } from './commerce/commerce-resolver';
 import { createNluEngine } from './nlu/engine';
+import { createCustomerDirectory } from './skills/customers';
 import { FALLBACK_SKILL, createProactive, createSkills } from './skills/registry';
 
 /**
@@ -33,11 +36,14 @@ export async function buildKefu(
     fallbackSkill: FALLBACK_SKILL,
     clock: opts.clock,
     proactive: createProactive({ commerce }),
+    customers: createCustomerDirectory(commerce),
   });
   const server = createServer(platform, [
     createAdminApi(platform),
+    createHandoffApi(platform),
     createAppChannel(platform),
     createWebChannel(platform),
+    createAgentWorkspace(platform),
   ]);
   return { platform, server, adminTokenGenerated: admin.generated };
 }

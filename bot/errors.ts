@@ -16,8 +16,8 @@ export const errors = {
   invalidJson: () => new KefuError('INVALID_JSON', 'The request body is not valid JSON.', 400),
   unauthorized: (message = 'Missing or invalid credentials.', code = 'UNAUTHORIZED') =>
     new KefuError(code, message, 401),
-  forbidden: (message = 'These credentials do not give access to this resource.') =>
-    new KefuError('FORBIDDEN', message, 403),
+  forbidden: (message = 'These credentials do not give access to this resource.', code = 'FORBIDDEN') =>
+    new KefuError(code, message, 403),
   notFound: (what: string) => new KefuError('NOT_FOUND', `${what} not found.`, 404),
   conflict: (message: string, code = 'CONFLICT') => new KefuError(code, message, 409, true),
   tooLarge: (message: string) => new KefuError('PAYLOAD_TOO_LARGE', message, 413),

@@ -93,6 +93,8 @@ export class RedisEventBus implements EventBus {
 /** Topic names, in one place. */
 export const topics = {
   conversation: (shopId: string, conversationId: string) => `conversation:${shopId}:${conversationId}`,
+  /** Handoffs, drafts, tickets and handed-over conversations' messages, for a shop's agents. */
+  agents: (shopId: string) => `agents:${shopId}`,
   modelPublished: 'model.published',
   shopUpdated: 'shop.updated',
 };

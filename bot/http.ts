@@ -3,6 +3,7 @@ import { type ZodType, ZodError } from 'zod';
 import type { Logger } from 'pino';
 import { KefuError, errors, isKefuError } from './errors';
 import { safeEqual } from './identity';
+import type { Agent } from './store/agents.repo';
 import type { Shop } from './store/shops.repo';
 import type { Store } from './store/store';
 
@@ -76,6 +77,38 @@ export async function authenticateShop(deps: AuthDeps, req: Request): Promise<Sh
   if (!shop) throw errors.unauthorized('Invalid API key.');
   if (shop.id !== shopId) throw errors.forbidden();
   return shop;
+}
+
+/**
+ * The shop named in the path, for its API key, the operator's token, or the token of one of its
+ * agents (`res.locals.agent` is then set). An agent of another shop is a 403.
+ */
+export function requireShopOrAgent(deps: AuthDeps) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const token = bearerToken(req);
+    if (!token) throw errors.unauthorized();
+    const shopId = String(req.params.shopId);
+    const agent = token.startsWith('ag_') ? await deps.store.agents.findByToken(token) : undefined;
+    if (agent) {
+      if (agent.shopId !== shopId) throw errors.forbidden();
+      const shop = await deps.store.shops.findById(shopId);
+      if (!shop) throw errors.notFound('Shop');
+      res.locals.shop = shop;
+      res.locals.agent = agent;
+      // Every request of an agent says they are at work (presence for routing and queue estimates).
+      void deps.store.agents.touch(agent.id).catch(() => undefined);
+      return next();
+    }
+    const shop = await authenticateShop(deps, req);
+    if (!shop) throw errors.unauthorized();
+    res.locals.shop = shop;
+    next();
+  };
+}
+
+/** The signed-in agent, when the request came with an agent's token. */
+export function agentOf(res: Response): Agent | undefined {
+  return res.locals.agent as Agent | undefined;
 }
 
 export function shopOf(res: Response): Shop {

@@ -15,6 +15,9 @@ import type { Skill } from './skill';
 import { openDatabase } from './store/db';
 import { Store } from './store/store';
 import { type ProactiveProvider, TurnPipeline } from './turn';
+import { withTimeout } from './timeout';
+import { HandoffService } from './handoff/handoff.service';
+import type { CustomerDirectory } from './handoff/context';
 
 /** The bot's services, built once by main.ts and handed to the channels and the admin. */
 export interface Platform {
@@ -28,6 +31,7 @@ export interface Platform {
   models: ModelRegistry;
   router: SkillRouter;
   turns: TurnPipeline;
+  handoffs: HandoffService;
   jobs: JobRunner;
   redis?: Redis;
   /** Database (and Redis, when configured) answer. */
@@ -49,6 +53,8 @@ export interface PlatformParts {
   clock?: () => Date;
   /** 猜你想问 for a verified customer opening the chat. */
   proactive?: ProactiveProvider;
+  /** Customer profiles and recent orders for the agents (and VIP routing). */
+  customers?: CustomerDirectory;
 }
 
 export async function createPlatform(parts: PlatformParts): Promise<Platform> {
@@ -79,6 +85,15 @@ export async function createPlatform(parts: PlatformParts): Promise<Platform> {
   const router = new SkillRouter(parts.skills({ store }), parts.fallbackSkill);
   const shops = new ShopCache(store);
   await shops.listen(events);
+  const handoffs = new HandoffService({
+    store,
+    lock,
+    events,
+    log,
+    clock: parts.clock,
+    customers: parts.customers,
+  });
+  handoffs.start();
   const turns = new TurnPipeline({
     store,
     lock,
@@ -90,6 +105,7 @@ export async function createPlatform(parts: PlatformParts): Promise<Platform> {
     metrics,
     clock: parts.clock,
     proactive: parts.proactive,
+    handoffs,
   });
   const jobs = new JobRunner(store.jobs, log);
   registerPublishJob({ jobs, store, engine, models, events });
@@ -105,6 +121,7 @@ export async function createPlatform(parts: PlatformParts): Promise<Platform> {
     models,
     router,
     turns,
+    handoffs,
     jobs,
     redis,
     async ready() {
@@ -117,6 +134,7 @@ export async function createPlatform(parts: PlatformParts): Promise<Platform> {
       }
     },
     async close() {
+      handoffs.stop();
       await jobs.drain();
       await lock.close();
       await events.close();
@@ -125,20 +143,4 @@ export async function createPlatform(parts: PlatformParts): Promise<Platform> {
       await database.close();
     },
   };
-}
-
-export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-    promise.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(timer);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
-  });
 }

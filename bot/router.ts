@@ -60,7 +60,7 @@ export class SkillRouter {
 
   constructor(
     skills: Skill[],
-    private readonly fallbackSkillId: string,
+    readonly fallbackSkillId: string,
   ) {
     for (const skill of skills) {
       if (this.byId.has(skill.id)) throw new Error(`skill "${skill.id}" registered twice`);
@@ -74,6 +74,17 @@ export class SkillRouter {
 
   get intents(): string[] {
     return [...this.byIntent.keys()];
+  }
+
+  /** The name of the task an intent starts ("查询订单"), for the agent's summary. */
+  titleOf(intent: string, locale: string): string | undefined {
+    const skill = this.byIntent.get(intent);
+    if (!skill) return undefined;
+    try {
+      return translate(skill.messages, locale, 'title');
+    } catch {
+      return undefined;
+    }
   }
 
   async route(input: TurnInput, previous: DialogueState): Promise<RouteResult> {

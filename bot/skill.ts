@@ -28,6 +28,8 @@ export interface DialogueState {
   lastReplies: Reply[];
   /** Consecutive turns the NLU was unsure about (handoff when it goes on). */
   lowConfidenceTurns: number;
+  /** Nobody could take the handoff: the customer's next message is left on this ticket. */
+  ticketId?: string;
 }
 
 export const initialDialogueState = (): DialogueState => ({

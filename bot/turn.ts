@@ -8,7 +8,12 @@ import type { ConversationLock } from './lock/lock';
 import type { Metrics } from './metrics';
 import type { ModelRegistry } from './models';
 import { type ParseContext, summarizeNlu } from './nlu';
-import type { SkillRouter } from './router';
+import type { RouteResult, SkillRouter, TurnInput } from './router';
+import type { HandoffService } from './handoff/handoff.service';
+import { handoffPolicy } from './handoff/policy';
+import { withTimeout } from './timeout';
+import { detectTrigger } from './handoff/triggers';
+import type { Handoff } from './store/handoffs.repo';
 import type { ShopCache } from './shop-cache';
 import { type DialogueState, initialDialogueState } from './skill';
 import type { NewMessage, StoredMessage } from './store/conversations.repo';
@@ -44,6 +49,8 @@ export interface TurnResult {
   replies: Reply[];
   nlu: ReturnType<typeof summarizeNlu> | null;
   handoff: 'none' | 'queued' | 'agent';
+  /** Assist mode: the bot's answer waits as this draft for an agent's approval. */
+  draftId?: string;
 }
 
 /** The event published on a conversation's topic for every stored message. */
@@ -88,6 +95,7 @@ export class TurnPipeline {
       idleMs?: number;
       clock?: () => Date;
       proactive?: ProactiveProvider;
+      handoffs: HandoffService;
     },
   ) {}
 
@@ -194,19 +202,21 @@ export class TurnPipeline {
     conversation: Awaited<ReturnType<Store['conversations']['resolveOpen']>>,
     started: number,
   ): Promise<TurnResult> {
-    const { store, models, router, events, log, metrics } = this.deps;
+    const { store, models, router, log, metrics, handoffs } = this.deps;
     const cached = await this.deps.shops.get(msg.shopId);
     if (!cached) throw errors.notFound('Shop');
     const { shop, settings } = cached;
-    const [loaded, model] = await Promise.all([
+    const [loaded, model, open] = await Promise.all([
       store.conversations.loadState<DialogueState>(conversation.id),
       models.get(shop.id),
+      store.handoffs.findOpen(shop.id, conversation.id),
     ]);
-    const previous = loaded?.state ?? initialDialogueState();
+    const previous = { ...initialDialogueState(), ...(loaded?.state ?? {}) };
     const expectedVersion = loaded?.version ?? 0;
 
     const text = msg.text ?? '';
     const now = this.deps.clock?.() ?? new Date();
+    // Understood even when an agent answers: the agent sees the intent, entities and mood per turn.
     const nlu = await model.parse({
       text,
       locale: msg.locale ?? previous.locale,
@@ -214,40 +224,93 @@ export class TurnPipeline {
     });
     const locale = msg.locale ?? nlu.locale;
 
-    let replies: Reply[];
-    let state: DialogueState;
-    let outcome = 'error';
-    let handoffReason: string | undefined;
-    try {
-      const routed = await router.route(
-        {
-          shop,
-          settings,
-          conversation,
-          user: { id: msg.userId, verified: msg.verified },
-          locale,
-          text,
-          payload: msg.payload,
-          nlu,
-          now,
-        },
-        { ...initialDialogueState(), ...previous },
+    let replies: Reply[] = [];
+    let state: DialogueState = { ...previous, turns: previous.turns + 1, locale };
+    let outcome = 'agent';
+    let handoff: Handoff | undefined = open;
+
+    if (open?.status === 'assigned') {
+      // An agent owns the conversation: the bot says nothing; the message goes to the agent.
+    } else if (previous.ticketId && text && !msg.payload) {
+      // Nobody could take the handoff and the customer was asked to leave a message: this is it.
+      outcome = 'ticket';
+      const ticket = await handoffs.addTicketMessage(shop.id, previous.ticketId, text);
+      state = { ...state, ticketId: undefined };
+      replies = [{ text: handoffs.t(locale, 'ticket.taken', { ticketId: ticket?.id ?? previous.ticketId }) }];
+    } else {
+      const routed = await this.route(
+        msg,
+        { shop, settings, conversation, locale, text, nlu, now },
+        previous,
       );
       replies = routed.replies;
       state = routed.state;
       outcome = routed.outcome.status;
-      if (routed.outcome.status === 'handoff') handoffReason = routed.outcome.reason;
-    } catch (err) {
-      // onTurnError: the customer gets an apology, the log gets the error, the state stays as it was.
-      log.error({ err, shopId: shop.id, conversationId: conversation.id }, 'turn failed');
-      replies = [{ text: translate(this.catalog, locale, 'error.apology') }];
-      state = { ...previous, turns: previous.turns + 1 };
+      const policy = handoffPolicy(settings);
+      const lowConfidence =
+        !msg.payload &&
+        routed.skill === router.fallbackSkillId &&
+        (nlu.knowledge[0]?.score ?? 0) < policy.confidenceThreshold;
+      state.lowConfidenceTurns = lowConfidence ? (previous.lowConfidenceTurns ?? 0) + 1 : 0;
+
+      const trigger = detectTrigger({
+        text,
+        payload: msg.payload,
+        nlu,
+        outcome: routed.outcome,
+        lowConfidenceTurns: state.lowConfidenceTurns,
+        policy,
+        newCustomerTier:
+          !open && previous.turns === 0 && msg.verified && policy.vipMinTier !== undefined
+            ? await this.customerTier(shop, settings, msg.userId)
+            : undefined,
+      });
+      const withdrawing =
+        open &&
+        !msg.payload &&
+        nlu.intent === 'common.cancel' &&
+        nlu.confidence >= 0.6 &&
+        !previous.stack.length;
+
+      if (open && withdrawing) {
+        await handoffs.withdraw(open);
+        handoff = undefined;
+        replies = [{ text: handoffs.t(locale, 'queue.withdrawn') }];
+      } else if (open && trigger) {
+        // Already waiting: asking again (or getting angry) gets the place in the queue, not a new request.
+        replies = [await handoffs.queueReply(open, locale)];
+        state.lowConfidenceTurns = 0;
+      } else if (open && lowConfidence) {
+        replies = [...replies, await handoffs.queueReply(open, locale)];
+        state.lowConfidenceTurns = 0;
+      } else if (trigger) {
+        const requested = await handoffs.request({
+          shop,
+          settings,
+          conversationId: conversation.id,
+          userId: msg.userId,
+          locale,
+          trigger,
+        });
+        handoff = requested.handoff;
+        // A skill that escalated has said why; otherwise the bot's own reply to this message is moot.
+        const opening =
+          routed.outcome.status === 'handoff'
+            ? replies
+            : [{ text: handoffs.t(locale, CONNECTING[trigger.reason] ?? 'connecting') }];
+        replies = [...opening, ...requested.replies];
+        state.lowConfidenceTurns = 0;
+        if (requested.ticket) state.ticketId = requested.ticket.id;
+      }
     }
 
-    // The queue, routing and agents come with the handoff module; here the request is recorded.
-    const handoff = handoffReason
-      ? await store.handoffs.request(shop.id, conversation.id, handoffReason)
-      : await store.handoffs.findOpen(shop.id, conversation.id);
+    let draftId: string | undefined;
+    if (settings.mode === 'assist' && replies.length > 0 && handoff?.status !== 'assigned') {
+      // Assist mode: the bot drafts, an agent approves (or edits) before the customer sees anything.
+      draftId = (await handoffs.createDraft(shop.id, conversation.id, msg.text ?? null, replies)).id;
+      replies = [];
+    }
+
     const latencyMs = Math.round(performance.now() - started);
     const nluSummary = summarizeNlu(nlu);
     const userMessageId = newId('m');
@@ -257,6 +320,7 @@ export class TurnPipeline {
       replies,
       nlu: nluSummary,
       handoff: !handoff ? 'none' : handoff.status === 'assigned' ? 'agent' : 'queued',
+      ...(draftId ? { draftId } : {}),
     };
     const stored: NewMessage[] = [
       {
@@ -268,6 +332,7 @@ export class TurnPipeline {
           ...nluSummary,
           locale: nlu.locale,
           knowledge: nlu.knowledge.slice(0, 3).map(({ id, score }) => ({ id, score })),
+          ...(nlu.sentiment ? { sentiment: { label: nlu.sentiment.label, anger: nlu.sentiment.anger } } : {}),
         },
       },
       ...replies.map((r) => ({
@@ -302,13 +367,65 @@ export class TurnPipeline {
         ...(m.payload ? { payload: m.payload } : {}),
         ...(m.quickReplies ? { quickReplies: m.quickReplies } : {}),
         ...(m.card ? { card: m.card } : {}),
+        ...(m.role === 'user' ? { nlu: m.nlu } : {}),
         createdAt,
       };
       const event: MessageEvent = { type: 'message', conversationId: conversation.id, message };
-      await events.publish(topics.conversation(shop.id, conversation.id), event).catch((err: unknown) => {
-        log.warn({ err }, 'could not publish a message event');
-      });
+      await this.deps.events
+        .publish(topics.conversation(shop.id, conversation.id), event)
+        .catch((err: unknown) => log.warn({ err }, 'could not publish a message event'));
+      // The agents follow every conversation that is waiting for them or that one of them serves.
+      if (handoff) await handoffs.publish(shop.id, event);
     }
     return result;
   }
+
+  /** The dialogue manager's turn; a failing skill costs an apology, never the conversation. */
+  private async route(
+    msg: InboundMessage,
+    input: Omit<TurnInput, 'user' | 'payload'>,
+    previous: DialogueState,
+  ): Promise<RouteResult> {
+    try {
+      return await this.deps.router.route(
+        { ...input, user: { id: msg.userId, verified: msg.verified }, payload: msg.payload },
+        previous,
+      );
+    } catch (err) {
+      this.deps.log.error(
+        { err, shopId: input.shop.id, conversationId: input.conversation.id },
+        'turn failed',
+      );
+      return {
+        replies: [{ text: translate(this.catalog, input.locale, 'error.apology') }],
+        state: { ...previous, turns: previous.turns + 1 },
+        skill: 'error',
+        outcome: { status: 'cancelled' },
+      };
+    }
+  }
+
+  /** A verified customer's trust tier, for routing VIPs straight to a person (2 s at most). */
+  private async customerTier(
+    shop: Shop,
+    settings: ShopSettings,
+    userId: string,
+  ): Promise<number | undefined> {
+    const customers = this.deps.handoffs.customers;
+    if (!customers) return undefined;
+    try {
+      const profile = await withTimeout(customers.profile({ shop, settings, userId }), 2000);
+      return profile?.tier;
+    } catch (err) {
+      this.deps.log.warn({ err, shopId: shop.id }, 'could not read the customer profile for VIP routing');
+      return undefined;
+    }
+  }
 }
+
+/** The first words when the bot brings a person in on its own initiative. */
+const CONNECTING: Record<string, string> = {
+  negative_sentiment: 'connecting.upset',
+  low_confidence: 'connecting.low-confidence',
+  vip: 'connecting.vip',
+};

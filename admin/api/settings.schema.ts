@@ -42,8 +42,20 @@ export const settingsPatchSchema = z
     handoff: z
       .object({
         confidenceThreshold: z.number().min(0).max(1),
-        lowConfidenceTurns: z.number().int().min(1).max(20),
+        /** 0 turns this trigger off. */
+        lowConfidenceTurns: z.number().int().min(0).max(20),
         autoAssign: z.boolean(),
+        /** Anger (0–1, from the NLU's sentiment) at which a person is brought in. */
+        angerThreshold: z.number().min(0).max(1),
+        /** Verified customers of this trust tier or above go straight to a person; null turns it off. */
+        vipMinTier: z.number().int().min(0).max(5).nullable(),
+        vipTier: z.enum(['L1', 'L2', 'expert']),
+        /** A handoff nobody takes in this many minutes expires into a ticket. */
+        expireMinutes: z
+          .number()
+          .int()
+          .min(5)
+          .max(7 * 24 * 60),
       })
       .partial()
       .strict(),

@@ -1,6 +1,7 @@
-import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Db } from './db';
-import { conversations, dialogueStates, messages, turns } from './schema';
+import { conversations, dialogueStates, handoffs, messages, turns } from './schema';
+import { sourcesOf } from '../handoff/state-machine';
 import { newId } from '../ids';
 import { errors } from '../errors';
 import type { Card, QuickReply, Role } from '../activity';
@@ -65,11 +66,20 @@ export class ConversationsRepo {
     for (let attempt = 0; attempt < 5; attempt++) {
       const open = await this.findOpen(input.shopId, input.userId);
       if (open && now.getTime() - open.lastActivityAt.getTime() <= input.idleMs) return open;
+      // A conversation an agent is serving stays open however long the customer is away.
+      if (open && (await this.hasAgent(open.id))) return open;
       if (open) {
-        await this.db
-          .update(conversations)
-          .set({ status: 'ended', endedAt: now })
-          .where(and(eq(conversations.id, open.id), eq(conversations.status, 'open')));
+        await this.db.transaction(async (tx) => {
+          await tx
+            .update(conversations)
+            .set({ status: 'ended', endedAt: now })
+            .where(and(eq(conversations.id, open.id), eq(conversations.status, 'open')));
+          // Nobody will answer a request in a conversation that has ended.
+          await tx
+            .update(handoffs)
+            .set({ status: 'expired', closedAt: now, updatedAt: now })
+            .where(and(eq(handoffs.conversationId, open.id), inArray(handoffs.status, sourcesOf('expire'))));
+        });
       }
       const inserted = await this.db
         .insert(conversations)
@@ -88,6 +98,28 @@ export class ConversationsRepo {
       // Another request opened it first: loop and take theirs.
     }
     throw errors.unavailable('Could not open a conversation; try again.');
+  }
+
+  private async hasAgent(conversationId: string): Promise<boolean> {
+    const [row] = await this.db
+      .select({ id: handoffs.id })
+      .from(handoffs)
+      .where(and(eq(handoffs.conversationId, conversationId), eq(handoffs.status, 'assigned')));
+    return !!row;
+  }
+
+  /** Ends a conversation (an agent resolved it and did not hand it back to the bot). */
+  async end(shopId: string, conversationId: string, now = new Date()): Promise<void> {
+    await this.db
+      .update(conversations)
+      .set({ status: 'ended', endedAt: now })
+      .where(
+        and(
+          eq(conversations.shopId, shopId),
+          eq(conversations.id, conversationId),
+          eq(conversations.status, 'open'),
+        ),
+      );
   }
 
   /** Ends the customer's open conversation (resolved, or a test starting afresh). */
@@ -254,6 +286,22 @@ export class ConversationsRepo {
         .where(eq(conversations.id, input.conversationId));
       return version;
     });
+  }
+
+  /** The shop's recent agent replies with the customer message each answered (for 蜂槽 suggestions). */
+  async agentAnswers(shopId: string, limit = 500): Promise<{ question: string; answer: string }[]> {
+    // The outer row is named in full: drizzle would print its columns unqualified inside the subquery.
+    const question = sql<string | null>`(
+      select u.text from messages u
+      where u.conversation_id = "messages"."conversation_id" and u.role = 'user' and u.seq < "messages"."seq"
+      order by u.seq desc limit 1)`;
+    const rows = await this.db
+      .select({ answer: messages.text, question })
+      .from(messages)
+      .where(and(eq(messages.shopId, shopId), eq(messages.role, 'agent')))
+      .orderBy(sql`${messages.seq} desc`)
+      .limit(limit);
+    return rows.flatMap((r) => (r.answer && r.question ? [{ question: r.question, answer: r.answer }] : []));
   }
 
   /** Appends messages outside a turn (an agent's reply, a proactive message). */

@@ -156,6 +156,7 @@ export const turns = pgTable(
   ],
 );
 
+/** A request for a person; its status moves only along bot/handoff/state-machine.ts. */
 export const handoffs = pgTable(
   'handoffs',
   {
@@ -164,14 +165,89 @@ export const handoffs = pgTable(
     conversationId: text('conversation_id')
       .notNull()
       .references(() => conversations.id, { onDelete: 'cascade' }),
+    userId: text('user_id').notNull().default(''),
     status: text('status').notNull(),
     reason: text('reason').notNull(),
     tier: text('tier').notNull().default('L1'),
+    /** The customer's language: routing picks an agent who speaks it. */
+    locale: text('locale').notNull().default('zh-CN'),
     assignedTo: text('assigned_to'),
+    /** Transfers between tiers, with the agent's note: [{at, agentId, fromTier, toTier, note}]. */
+    notes: jsonb('notes').$type<unknown[]>().notNull().default([]),
+    /** When it (last) entered the queue: position and wait are counted from here. */
+    queuedAt: timestamp('queued_at', { withTimezone: true }).notNull().defaultNow(),
+    assignedAt: timestamp('assigned_at', { withTimezone: true }),
+    closedAt: timestamp('closed_at', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index('handoffs_shop_status').on(t.shopId, t.status, t.createdAt)],
+  (t) => [
+    index('handoffs_shop_status').on(t.shopId, t.status, t.createdAt),
+    // One open request per conversation, even when two turns or processes ask at once.
+    uniqueIndex('handoffs_open_conversation')
+      .on(t.conversationId)
+      .where(sql`${t.status} in ('pending', 'assigned', 'transferred')`),
+  ],
+);
+
+/** Human agents of a shop; they sign in to the workspace with a token (stored as SHA-256). */
+export const agents = pgTable(
+  'agents',
+  {
+    id: text('id').primaryKey(),
+    shopId: text('shop_id')
+      .notNull()
+      .references(() => shops.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    tier: text('tier').notNull(),
+    languages: jsonb('languages').$type<string[]>().notNull(),
+    maxConcurrent: integer('max_concurrent').notNull(),
+    tokenHash: text('token_hash').notNull().unique(),
+    status: text('status').$type<'online' | 'away' | 'offline'>().notNull().default('offline'),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('agents_shop').on(t.shopId)],
+);
+
+/** In `assist` mode the bot's answer waits here until an agent approves (or edits) it. */
+export const drafts = pgTable(
+  'drafts',
+  {
+    id: text('id').primaryKey(),
+    shopId: text('shop_id').notNull(),
+    conversationId: text('conversation_id')
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    question: text('question'),
+    replies: jsonb('replies').notNull(),
+    status: text('status').$type<'pending' | 'sent' | 'discarded'>().notNull().default('pending'),
+    decidedBy: text('decided_by'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('drafts_shop_status').on(t.shopId, t.status, t.createdAt)],
+);
+
+/** A message left for the agents when none was online or the shop was closed. */
+export const tickets = pgTable(
+  'tickets',
+  {
+    id: text('id').primaryKey(),
+    shopId: text('shop_id').notNull(),
+    conversationId: text('conversation_id')
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    userId: text('user_id').notNull(),
+    handoffId: text('handoff_id'),
+    reason: text('reason').notNull(),
+    message: text('message'),
+    status: text('status').$type<'open' | 'closed'>().notNull().default('open'),
+    closedBy: text('closed_by'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('tickets_shop_status').on(t.shopId, t.status, t.createdAt)],
 );
 
 export const jobs = pgTable('jobs', {

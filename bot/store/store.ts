@@ -4,6 +4,8 @@ import { ArtifactCacheRepo, KnowledgeRepo, ModelsRepo } from './knowledge.repo';
 import { ConversationsRepo } from './conversations.repo';
 import { JobsRepo } from './jobs.repo';
 import { HandoffsRepo } from './handoffs.repo';
+import { AgentsRepo } from './agents.repo';
+import { DraftsRepo, TicketsRepo } from './assist.repo';
 
 /** The repositories over one database (PGlite or PostgreSQL: the same code serves both). */
 export class Store {
@@ -14,6 +16,9 @@ export class Store {
   readonly conversations: ConversationsRepo;
   readonly jobs: JobsRepo;
   readonly handoffs: HandoffsRepo;
+  readonly agents: AgentsRepo;
+  readonly drafts: DraftsRepo;
+  readonly tickets: TicketsRepo;
 
   constructor(readonly database: Database) {
     const { db } = database;
@@ -24,5 +29,8 @@ export class Store {
     this.conversations = new ConversationsRepo(db);
     this.jobs = new JobsRepo(db);
     this.handoffs = new HandoffsRepo(db);
+    this.agents = new AgentsRepo(db);
+    this.drafts = new DraftsRepo(db);
+    this.tickets = new TicketsRepo(db);
   }
 }

@@ -16,9 +16,16 @@ export function commonText(turn: TurnContext, key: string, vars?: Record<string,
 /** After this many failed answers to one question, the bot offers a person. */
 export const MAX_ATTEMPTS = 2;
 
-export function humanButton(turn: TurnContext): QuickReply {
-  return { title: commonText(turn, 'human.button'), payload: HUMAN_POSTBACK };
+/** "转人工客服"; a skill escalating for a reason (a refund dispute) says so, and the handoff carries it. */
+export function humanButton(turn: TurnContext, reason?: 'refund_dispute' | 'backend_failure'): QuickReply {
+  return {
+    title: commonText(turn, 'human.button'),
+    payload: reason ? `${HUMAN_POSTBACK}:${reason}` : HUMAN_POSTBACK,
+  };
 }
+
+/** Backend failures in a row in one conversation before the bot stops apologising and escalates. */
+const BACKEND_FAILURES_BEFORE_ESCALATION = 2;
 
 /** Confirm / cancel quick replies addressed to the running task (a stale click runs nothing). */
 export function confirmButtons(turn: TurnContext): QuickReply[] {
@@ -63,10 +70,23 @@ export async function callBackend<T>(
   call: () => Promise<T>,
 ): Promise<{ ok: true; value: T } | { ok: false; outcome: Outcome }> {
   try {
-    return { ok: true, value: await call() };
+    const value = await call();
+    turn.memory.backendFailures = 0;
+    return { ok: true, value };
   } catch (err) {
     if (!isCommerceError(err)) throw err;
-    turn.reply({ text: commonText(turn, 'backend.failed'), quickReplies: [humanButton(turn)] });
+    const failures = Number(turn.memory.backendFailures ?? 0) + 1;
+    turn.memory.backendFailures = failures;
+    if (failures >= BACKEND_FAILURES_BEFORE_ESCALATION) {
+      // The order system keeps failing: a person takes over rather than a third apology.
+      turn.memory.backendFailures = 0;
+      turn.reply({ text: commonText(turn, 'backend.escalated') });
+      return { ok: false, outcome: { status: 'handoff', reason: 'backend_failure' } };
+    }
+    turn.reply({
+      text: commonText(turn, 'backend.failed'),
+      quickReplies: [humanButton(turn, 'backend_failure')],
+    });
     // The task could not be done: it ends without the satisfaction question.
     return { ok: false, outcome: { status: 'cancelled' } };
   }

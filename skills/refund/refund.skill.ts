@@ -236,7 +236,12 @@ export function createRefundSkill(deps: SkillDeps): Skill {
     const order = loaded.order;
     turn.memory.orderId = order.id;
     if (!REFUNDABLE_STATUSES.includes(order.status)) {
-      turn.reply({ text: turn.t(`ineligible.${order.status}`, { orderId: order.id }) });
+      // A refund in progress or done that the customer disputes goes to a person with the dispute noted.
+      const disputable = order.status === 'refunding' || order.status === 'refunded';
+      turn.reply({
+        text: turn.t(`ineligible.${order.status}`, { orderId: order.id }),
+        ...(disputable ? { quickReplies: [humanButton(turn, 'refund_dispute')] } : {}),
+      });
       return { status: 'done' };
     }
     slots.order = summarize(turn, order);
@@ -352,7 +357,10 @@ export function createRefundSkill(deps: SkillDeps): Skill {
         break;
       default:
         // The backend's own message is for the merchant's logs, not the customer: say it in our words.
-        turn.reply({ text: turn.t('result.rejected', vars), quickReplies: [humanButton(turn)] });
+        turn.reply({
+          text: turn.t('result.rejected', vars),
+          quickReplies: [humanButton(turn, 'refund_dispute')],
+        });
     }
     return { status: 'done' };
   }

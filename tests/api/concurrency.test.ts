@@ -33,6 +33,11 @@ describe('one conversation, 20 concurrent messages (embedded default)', () => {
       const shop = (
         await api(srv.url, 'POST', '/api/v1/shops', { token: srv.adminToken, body: { name: 'C' } })
       ).body;
+      // Twenty messages the bot cannot understand would otherwise call a person after the third.
+      await api(srv.url, 'PUT', `/api/v1/shops/${shop.id}/settings`, {
+        token: shop.apiKey,
+        body: { handoff: { lowConfidenceTurns: 0 } },
+      });
       const texts = Array.from({ length: N }, (_, i) => `消息 ${i}`);
       const results = await Promise.all(
         texts.map((text) =>
@@ -109,6 +114,10 @@ describeWith('DATABASE_URL')('two server processes sharing PostgreSQL and Redis'
     const [a, b] = procs as [KefuProcess, KefuProcess];
     const shop = (await api(a.url, 'POST', '/api/v1/shops', { token: adminToken, body: { name: 'Two' } }))
       .body;
+    await api(a.url, 'PUT', `/api/v1/shops/${shop.id}/settings`, {
+      token: shop.apiKey,
+      body: { handoff: { lowConfidenceTurns: 0 } },
+    });
     const texts = Array.from({ length: N }, (_, i) => `message ${i}`);
     const results = await Promise.all(
       texts.map((text, i) =>
@@ -178,6 +187,49 @@ describeWith('DATABASE_URL')('two server processes sharing PostgreSQL and Redis'
     await got;
     controller.abort();
     expect(text).toContain('"text":"thanks a lot"');
+  });
+
+  test('10 concurrent assigns of one handoff across both processes: exactly one 200, nine 409', async () => {
+    const [a, b] = procs as [KefuProcess, KefuProcess];
+    const shop = (await api(a.url, 'POST', '/api/v1/shops', { token: adminToken, body: { name: 'Race' } }))
+      .body;
+    const agents = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        api((i % 2 ? b : a).url, 'POST', `/api/v1/shops/${shop.id}/agents`, {
+          token: shop.apiKey,
+          body: { name: `agent ${i}`, tier: 'L1', languages: ['zh-CN'], maxConcurrent: 3 },
+        }),
+      ),
+    );
+    expect(agents.map((r) => r.status)).toEqual(Array(10).fill(201));
+    const asked = await api(b.url, 'POST', `/api/v1/shops/${shop.id}/messages`, {
+      body: { userId: 'u-race', text: '转人工' },
+    });
+    expect(asked.body.handoff).toBe('queued');
+    const [handoff] = (
+      await api(a.url, 'GET', `/api/v1/shops/${shop.id}/handoffs?status=pending`, { token: shop.apiKey })
+    ).body.handoffs;
+    const results = await Promise.all(
+      agents.map((agent, i) =>
+        api((i % 2 ? a : b).url, 'POST', `/api/v1/shops/${shop.id}/handoffs/${handoff.id}/assign`, {
+          token: agent.body.token,
+          body: {},
+        }),
+      ),
+    );
+    expect(results.map((r) => r.status).sort()).toEqual([200, ...Array(9).fill(409)]);
+    const winner = results.find((r) => r.status === 200)!.body.assignedTo;
+    for (const p of [a, b]) {
+      const seen = await api(p.url, 'GET', `/api/v1/shops/${shop.id}/handoffs/${handoff.id}`, {
+        token: shop.apiKey,
+      });
+      expect(seen.body).toMatchObject({ status: 'assigned', assignedTo: winner });
+    }
+    // The customer's next message, on either process, reaches the agent and not the bot.
+    const silent = await api(a.url, 'POST', `/api/v1/shops/${shop.id}/messages`, {
+      body: { userId: 'u-race', text: '在吗' },
+    });
+    expect(silent.body).toMatchObject({ handoff: 'agent', replies: [] });
   });
 });
 

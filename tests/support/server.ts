@@ -55,6 +55,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     log,
     adminToken: TEST_ADMIN_TOKEN,
     commerce: opts.commerce,
+    clock: opts.clock,
   });
   await seedBuiltinIntents(platform.store);
   const demo = opts.demo ? await seedDemoShop(platform) : undefined;
