@@ -49,7 +49,15 @@ export default tseslint.config(
     rules: { 'no-restricted-syntax': 'off' },
   },
   { files: ['tests/**/*.ts', '**/*.test.ts'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
-  { files: ['channels/web/widget/**/*.ts'], languageOptions: { globals: { ...globals.browser } } },
+  {
+    files: [
+      'channels/web/widget/**/*.ts',
+      'admin/workspace/workspace.ts',
+      'admin/workspace/workspace.api.ts',
+      'admin/workspace/sse.ts',
+    ],
+    languageOptions: { globals: { ...globals.browser } },
+  },
   { files: ['**/*.mjs'], languageOptions: { sourceType: 'module', globals: { ...globals.node } } },
   // Plain CommonJS entry points (the training worker loads TypeScript through tsx's require hook).
   {

@@ -15,6 +15,18 @@ const userQuery = [
   { name: 'userHash', in: 'query', schema: { type: 'string' } },
 ];
 const shopKey = [{ shopApiKey: [] }, { adminToken: [] }];
+const shopOrAgent = [...shopKey, { agentToken: [] }];
+const handoffId = { name: 'handoffId', in: 'path', required: true, schema: { type: 'string' } };
+const byAgent = {
+  type: 'object',
+  properties: {
+    agentId: {
+      type: 'string',
+      description: 'required with a shop key; with an agent token, only that agent',
+    },
+  },
+};
+const conflict = (description: string) => ({ '409': errorResponse(description) });
 const common = {
   '400': errorResponse('Malformed JSON or invalid fields'),
   '401': errorResponse('Missing or invalid credentials'),
@@ -33,6 +45,11 @@ export const openApiDocument = {
     securitySchemes: {
       adminToken: { type: 'http', scheme: 'bearer', description: 'KEFU_ADMIN_TOKEN (platform operator)' },
       shopApiKey: { type: 'http', scheme: 'bearer', description: "The shop's apiKey" },
+      agentToken: {
+        type: 'http',
+        scheme: 'bearer',
+        description: 'An agent token (POST …/agents): acts for that agent, in their shop only',
+      },
     },
     schemas: {
       Error: {
@@ -110,9 +127,19 @@ export const openApiDocument = {
           handoff: {
             type: 'object',
             properties: {
-              confidenceThreshold: { type: 'number' },
-              lowConfidenceTurns: { type: 'integer' },
+              confidenceThreshold: { type: 'number', description: 'default 0.5' },
+              lowConfidenceTurns: { type: 'integer', description: 'default 3; 0 turns the trigger off' },
               autoAssign: { type: 'boolean' },
+              angerThreshold: { type: 'number', description: 'default 0.8' },
+              vipMinTier: {
+                type: ['integer', 'null'],
+                description: 'trust tier that goes straight to a person',
+              },
+              vipTier: { enum: ['L1', 'L2', 'expert'] },
+              expireMinutes: {
+                type: 'integer',
+                description: 'default 60; then the handoff becomes a ticket',
+              },
             },
           },
           mode: { enum: ['auto', 'assist'] },
@@ -126,6 +153,85 @@ export const openApiDocument = {
             },
           },
           channels: { type: 'object' },
+        },
+      },
+      Agent: {
+        type: 'object',
+        properties: {
+          id: { type: 'string' },
+          shopId: { type: 'string' },
+          name: { type: 'string' },
+          tier: { enum: ['L1', 'L2', 'expert'] },
+          languages: { type: 'array', items: { type: 'string' } },
+          maxConcurrent: { type: 'integer' },
+          status: { enum: ['online', 'away', 'offline'] },
+          lastSeenAt: { type: ['string', 'null'], format: 'date-time' },
+        },
+      },
+      Handoff: {
+        type: 'object',
+        required: ['id', 'conversationId', 'status', 'reason', 'tier', 'createdAt'],
+        properties: {
+          id: { type: 'string' },
+          conversationId: { type: 'string' },
+          userId: { type: 'string' },
+          status: { enum: ['pending', 'assigned', 'transferred', 'resolved', 'expired'] },
+          reason: {
+            type: 'string',
+            description:
+              'customer_request | dtmf | low_confidence | negative_sentiment | refund_dispute | backend_failure | vip',
+          },
+          tier: { enum: ['L1', 'L2', 'expert'] },
+          locale: { type: 'string' },
+          assignedTo: { type: ['string', 'null'] },
+          position: {
+            type: 'integer',
+            description: 'place in the queue of its tier and language (waiting only)',
+          },
+          notes: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                at: { type: 'string' },
+                agentId: { type: ['string', 'null'] },
+                fromTier: { type: 'string' },
+                toTier: { type: 'string' },
+                note: { type: 'string' },
+              },
+            },
+          },
+          queuedAt: { type: 'string', format: 'date-time' },
+          assignedAt: { type: ['string', 'null'], format: 'date-time' },
+          closedAt: { type: ['string', 'null'], format: 'date-time' },
+          createdAt: { type: 'string', format: 'date-time' },
+          updatedAt: { type: 'string', format: 'date-time' },
+        },
+      },
+      Draft: {
+        type: 'object',
+        properties: {
+          id: { type: 'string' },
+          conversationId: { type: 'string' },
+          status: { enum: ['pending', 'sent', 'discarded'] },
+          question: { type: ['string', 'null'] },
+          replies: { type: 'array', items: ref('Reply') },
+          decidedBy: { type: ['string', 'null'] },
+          createdAt: { type: 'string', format: 'date-time' },
+        },
+      },
+      Ticket: {
+        type: 'object',
+        properties: {
+          id: { type: 'string' },
+          conversationId: { type: 'string' },
+          userId: { type: 'string' },
+          handoffId: { type: ['string', 'null'] },
+          reason: { type: 'string' },
+          message: { type: ['string', 'null'], description: "the customer's message, one line per message" },
+          status: { enum: ['open', 'closed'] },
+          closedBy: { type: ['string', 'null'] },
+          createdAt: { type: 'string', format: 'date-time' },
         },
       },
       Message: {
@@ -305,6 +411,7 @@ export const openApiDocument = {
                   },
                 },
                 handoff: { enum: ['none', 'queued', 'agent'] },
+                draftId: { type: 'string', description: 'assist mode: the answer waits for an agent' },
               },
             }),
           },
@@ -340,6 +447,329 @@ export const openApiDocument = {
       get: {
         summary: 'Server-Sent Events of new messages (event: message, data: Message); honours Last-Event-ID',
         security: [...shopKey, {}],
+        responses: { '200': { description: 'text/event-stream' }, ...common },
+      },
+    },
+    '/api/v1/shops/{shopId}/agents': {
+      parameters: [shopId],
+      post: {
+        summary: 'Create an agent (shop key); the token is shown once',
+        security: shopKey,
+        requestBody: json({
+          type: 'object',
+          required: ['name', 'tier', 'languages', 'maxConcurrent'],
+          properties: {
+            name: { type: 'string' },
+            tier: { enum: ['L1', 'L2', 'expert'] },
+            languages: { type: 'array', items: { type: 'string' }, example: ['zh-CN'] },
+            maxConcurrent: { type: 'integer', minimum: 1, maximum: 50 },
+          },
+        }),
+        responses: {
+          '201': {
+            description: 'The agent and its token',
+            ...json({ allOf: [ref('Agent'), { type: 'object', properties: { token: { type: 'string' } } }] }),
+          },
+          ...common,
+        },
+      },
+      get: {
+        summary: 'Agents, with their current load (`active`)',
+        security: shopOrAgent,
+        responses: {
+          '200': {
+            description: 'agents',
+            ...json({ type: 'object', properties: { agents: { type: 'array', items: ref('Agent') } } }),
+          },
+          ...common,
+        },
+      },
+    },
+    '/api/v1/agents/me': {
+      get: {
+        summary: 'The agent of the token (the workspace signs in with it)',
+        security: [{ agentToken: [] }],
+        responses: { '200': { description: 'agent', ...json(ref('Agent')) }, '401': common['401'] },
+      },
+    },
+    '/api/v1/shops/{shopId}/agents/{agentId}/status': {
+      parameters: [shopId, { name: 'agentId', in: 'path', required: true, schema: { type: 'string' } }],
+      put: {
+        summary: 'Presence: online agents are routed work and counted in queue estimates',
+        security: shopOrAgent,
+        requestBody: json({
+          type: 'object',
+          required: ['status'],
+          properties: { status: { enum: ['online', 'away', 'offline'] } },
+        }),
+        responses: { '200': { description: 'agent', ...json(ref('Agent')) }, ...common },
+      },
+    },
+    '/api/v1/shops/{shopId}/handoffs': {
+      parameters: [
+        shopId,
+        {
+          name: 'status',
+          in: 'query',
+          schema: { enum: ['pending', 'assigned', 'transferred', 'resolved', 'expired', 'queue', 'open'] },
+          description: 'queue = pending + transferred; open (default) = queue + assigned',
+        },
+        { name: 'agentId', in: 'query', schema: { type: 'string' } },
+      ],
+      get: {
+        summary: 'Handoffs; waiting ones oldest first, with their queue position',
+        security: shopOrAgent,
+        responses: {
+          '200': {
+            description: 'handoffs',
+            ...json({ type: 'object', properties: { handoffs: { type: 'array', items: ref('Handoff') } } }),
+          },
+          ...common,
+        },
+      },
+    },
+    '/api/v1/shops/{shopId}/handoffs/next': {
+      parameters: [shopId],
+      post: {
+        summary: 'Take the oldest waiting handoff the agent may serve (own tier first, then the tiers below)',
+        security: shopOrAgent,
+        requestBody: json(byAgent),
+        responses: {
+          '200': { description: 'assigned', ...json(ref('Handoff')) },
+          '204': { description: 'nothing waits for this agent' },
+          ...common,
+          ...conflict('AGENT_AT_CAPACITY'),
+        },
+      },
+    },
+    '/api/v1/shops/{shopId}/handoffs/{handoffId}': {
+      parameters: [shopId, handoffId],
+      get: {
+        summary: 'One handoff',
+        security: shopOrAgent,
+        responses: { '200': { description: 'handoff', ...json(ref('Handoff')) }, ...common },
+      },
+    },
+    '/api/v1/shops/{shopId}/handoffs/{handoffId}/assign': {
+      parameters: [shopId, handoffId],
+      post: {
+        summary: 'Take a handoff; atomic — of agents taking it at once, one gets 200, the others 409',
+        security: shopOrAgent,
+        requestBody: json(byAgent),
+        responses: {
+          '200': { description: 'assigned', ...json(ref('Handoff')) },
+          ...common,
+          '403': errorResponse('AGENT_NOT_ELIGIBLE: tier or language does not fit'),
+          ...conflict('HANDOFF_TAKEN, AGENT_AT_CAPACITY or ILLEGAL_TRANSITION'),
+        },
+      },
+    },
+    '/api/v1/shops/{shopId}/handoffs/{handoffId}/transfer': {
+      parameters: [shopId, handoffId],
+      post: {
+        summary:
+          'assigned → transferred: back in the queue for another tier; the note is kept, the transcript stays',
+        security: shopOrAgent,
+        requestBody: json({
+          type: 'object',
+          required: ['tier'],
+          properties: { tier: { enum: ['L1', 'L2', 'expert'] }, note: { type: 'string' } },
+        }),
+        responses: {
+          '200': { description: 'transferred', ...json(ref('Handoff')) },
+          ...common,
+          ...conflict('ILLEGAL_TRANSITION or NOT_ASSIGNED_TO_YOU'),
+        },
+      },
+    },
+    '/api/v1/shops/{shopId}/handoffs/{handoffId}/resolve': {
+      parameters: [shopId, handoffId],
+      post: {
+        summary:
+          'Resolve; returnToBot hands the conversation back to the bot with a clean dialogue, otherwise it ends',
+        security: shopOrAgent,
+        requestBody: json({
+          type: 'object',
+          required: ['returnToBot'],
+          properties: { returnToBot: { type: 'boolean' } },
+        }),
+        responses: {
+          '200': { description: 'resolved', ...json(ref('Handoff')) },
+          ...common,
+          ...conflict('ILLEGAL_TRANSITION or NOT_ASSIGNED_TO_YOU'),
+        },
+      },
+    },
+    '/api/v1/shops/{shopId}/conversations/{conversationId}/context': {
+      parameters: [shopId, conversationId],
+      get: {
+        summary:
+          "What the agent needs: transcript with each turn's NLU, reason, profile and trust tier, recent orders, a summary",
+        security: shopOrAgent,
+        responses: {
+          '200': {
+            description: 'context',
+            ...json({
+              type: 'object',
+              properties: {
+                conversation: { type: 'object' },
+                handoff: { oneOf: [ref('Handoff'), { type: 'null' }] },
+                reason: { type: ['string', 'null'] },
+                reasonText: { type: ['string', 'null'] },
+                profile: {
+                  type: 'object',
+                  properties: {
+                    userId: { type: 'string' },
+                    verified: { type: 'boolean' },
+                    name: { type: 'string' },
+                    tier: { type: 'integer' },
+                  },
+                },
+                recentOrders: {
+                  type: 'array',
+                  items: { type: 'object' },
+                  description: 'verified customers only',
+                },
+                summary: { type: 'string' },
+                transcript: { type: 'array', items: ref('Message') },
+                warnings: { type: 'array', items: { type: 'string' } },
+              },
+            }),
+          },
+          ...common,
+        },
+      },
+    },
+    '/api/v1/shops/{shopId}/conversations/{conversationId}/suggestions': {
+      parameters: [shopId, conversationId],
+      get: {
+        summary:
+          "蜂槽: replies for the customer's latest question, from the shop's knowledge and earlier agent answers, ranked",
+        security: shopOrAgent,
+        responses: {
+          '200': {
+            description: 'suggestions',
+            ...json({
+              type: 'object',
+              properties: {
+                question: { type: 'string' },
+                suggestions: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    properties: {
+                      text: { type: 'string' },
+                      source: { enum: ['knowledge', 'agent'] },
+                      score: { type: 'number' },
+                    },
+                  },
+                },
+              },
+            }),
+          },
+          ...common,
+        },
+      },
+    },
+    '/api/v1/shops/{shopId}/conversations/{conversationId}/agent-messages': {
+      parameters: [shopId, conversationId],
+      post: {
+        summary: "An agent's reply; reaches the customer in the widget and over SSE",
+        security: shopOrAgent,
+        requestBody: json({
+          type: 'object',
+          required: ['text'],
+          properties: { agentId: { type: 'string' }, text: { type: 'string', maxLength: 2000 } },
+        }),
+        responses: {
+          '201': {
+            description: 'sent',
+            ...json({ type: 'object', properties: { message: ref('Message') } }),
+          },
+          ...common,
+          ...conflict('NOT_ASSIGNED_TO_YOU'),
+        },
+      },
+    },
+    '/api/v1/shops/{shopId}/drafts': {
+      parameters: [
+        shopId,
+        { name: 'status', in: 'query', schema: { enum: ['pending', 'sent', 'discarded'] } },
+      ],
+      get: {
+        summary: "Assist mode: the bot's drafted answers",
+        security: shopOrAgent,
+        responses: {
+          '200': {
+            description: 'drafts',
+            ...json({ type: 'object', properties: { drafts: { type: 'array', items: ref('Draft') } } }),
+          },
+          ...common,
+        },
+      },
+    },
+    '/api/v1/shops/{shopId}/drafts/{draftId}/approve': {
+      parameters: [shopId, { name: 'draftId', in: 'path', required: true, schema: { type: 'string' } }],
+      post: {
+        summary: 'Send a draft as written, or edited (`text`); once only',
+        security: shopOrAgent,
+        requestBody: json({
+          type: 'object',
+          properties: { agentId: { type: 'string' }, text: { type: 'string' } },
+        }),
+        responses: {
+          '200': { description: 'sent', ...json(ref('Draft')) },
+          ...common,
+          ...conflict('DRAFT_DECIDED'),
+        },
+      },
+    },
+    '/api/v1/shops/{shopId}/drafts/{draftId}/discard': {
+      parameters: [shopId, { name: 'draftId', in: 'path', required: true, schema: { type: 'string' } }],
+      post: {
+        summary: 'Drop a draft',
+        security: shopOrAgent,
+        requestBody: json(byAgent),
+        responses: {
+          '200': { description: 'discarded', ...json(ref('Draft')) },
+          ...common,
+          ...conflict('DRAFT_DECIDED'),
+        },
+      },
+    },
+    '/api/v1/shops/{shopId}/tickets': {
+      parameters: [shopId, { name: 'status', in: 'query', schema: { enum: ['open', 'closed'] } }],
+      get: {
+        summary: 'Messages customers left when nobody was online (or a handoff expired)',
+        security: shopOrAgent,
+        responses: {
+          '200': {
+            description: 'tickets',
+            ...json({ type: 'object', properties: { tickets: { type: 'array', items: ref('Ticket') } } }),
+          },
+          ...common,
+        },
+      },
+    },
+    '/api/v1/shops/{shopId}/tickets/{ticketId}/close': {
+      parameters: [shopId, { name: 'ticketId', in: 'path', required: true, schema: { type: 'string' } }],
+      post: {
+        summary: 'Close a ticket',
+        security: shopOrAgent,
+        requestBody: json(byAgent),
+        responses: {
+          '200': { description: 'closed', ...json(ref('Ticket')) },
+          ...common,
+          ...conflict('TICKET_CLOSED'),
+        },
+      },
+    },
+    '/api/v1/shops/{shopId}/agent-events': {
+      parameters: [shopId],
+      get: {
+        summary:
+          'Server-Sent Events for the workspace: handoff (Handoff), message ({conversationId, message}) for conversations with an open handoff, draft (Draft), ticket (Ticket)',
+        security: shopOrAgent,
         responses: { '200': { description: 'text/event-stream' }, ...common },
       },
     },

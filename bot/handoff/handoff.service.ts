@@ -38,6 +38,8 @@ export interface QueueStatus {
   /** 1 = next in line. */
   position: number;
   etaMinutes: number;
+  /** Online agents who could take it. */
+  agents: number;
 }
 
 /**
@@ -137,7 +139,10 @@ export class HandoffService {
 
   /** "You are 3rd, about 8 minutes" — for a customer who asks again while waiting. */
   async queueReply(handoff: Handoff, locale: string): Promise<Reply> {
-    return { text: this.queueText(locale, await this.queueStatus(handoff), false) };
+    const queue = await this.queueStatus(handoff);
+    // Nobody who could take it is at work: an estimate would be a made-up number.
+    if (queue.agents === 0) return { text: this.t(locale, 'queue.no-agent') };
+    return { text: this.queueText(locale, queue, false) };
   }
 
   private queueText(locale: string, q: QueueStatus, first: boolean): string {
@@ -175,7 +180,7 @@ export class HandoffService {
       position <= free
         ? 1
         : Math.max(1, Math.ceil(((position - free) / Math.max(1, agents.length)) * handle));
-    return { position, etaMinutes };
+    return { position, etaMinutes, agents: agents.length };
   }
 
   /** Queue positions of every waiting handoff (per tier and language), for the agents' list. */
@@ -263,7 +268,7 @@ export class HandoffService {
       const load = await store.handoffs.countAssigned(shopId, agent.id);
       if (load >= agent.maxConcurrent) {
         throw errors.conflict(
-          `${agent.name} is already serving ${load} conversations (the limit is ${agent.maxConcurrent}).`,
+          `${agent.name} is at capacity: ${load} of ${agent.maxConcurrent} conversations.`,
           'AGENT_AT_CAPACITY',
         );
       }

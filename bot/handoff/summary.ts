@@ -35,7 +35,15 @@ export function summarize(input: {
   const amounts = new Set<string>();
   for (const m of user) {
     const nlu = (m.nlu ?? {}) as StoredNlu;
-    const title = nlu.intent && !SMALL_TALK.test(nlu.intent) ? input.titleOf(nlu.intent) : undefined;
+    // A shop question says more in the customer's own words than as "FAQ".
+    const title =
+      nlu.intent === 'faq'
+        ? zh
+          ? `咨询“${clip(m.text!, 24)}”`
+          : `asked "${clip(m.text!, 24)}"`
+        : nlu.intent && !SMALL_TALK.test(nlu.intent)
+          ? input.titleOf(nlu.intent)
+          : undefined;
     if (title && !topics.includes(title)) topics.push(title);
     for (const e of nlu.entities ?? []) {
       if (e.type === 'orderId') orderIds.add(e.value);
@@ -56,7 +64,9 @@ export function summarize(input: {
     if (orderIds.size) parts.push(`提到订单 ${[...orderIds].join('、')}`);
     if (amounts.size) parts.push(`金额 ${[...amounts].join('、')}`);
     if (input.orders.length)
-      parts.push(`最近订单 ${input.orders.map((o) => `${o.id}（${o.status}）`).join('、')}`);
+      parts.push(
+        `最近订单 ${input.orders.map((o) => `${o.id}（${STATUS_ZH[o.status] ?? o.status}）`).join('、')}`,
+      );
     parts.push(`机器人已回复 ${bot.length} 条`);
     if (input.reason) parts.push(`转人工原因：${input.reasonLabel(input.reason)}`);
     if (last) parts.push(`客户最后说：“${clip(last)}”`);
@@ -77,6 +87,16 @@ export function summarize(input: {
   if (last) parts.push(`last words: "${clip(last)}"`);
   return `${parts.join('; ')}.`;
 }
+
+const STATUS_ZH: Record<string, string> = {
+  unpaid: '待付款',
+  paid: '待发货',
+  shipped: '已发货',
+  delivered: '已签收',
+  refunding: '退款中',
+  refunded: '已退款',
+  cancelled: '已取消',
+};
 
 function asksOnlyForHuman(m: StoredMessage): boolean {
   return ((m.nlu ?? {}) as StoredNlu).intent === 'common.human';

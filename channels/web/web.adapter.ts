@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import type http from 'node:http';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
-import { build } from 'esbuild';
 import type { Express, Response } from 'express';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { browserBundle } from '../../bot/browser-bundle';
 import { KefuError, errors } from '../../bot/errors';
 import { type Catalog, loadCatalog, pickLocale, translate } from '../../bot/i18n';
 import { userHashFor, verifyUserHash } from '../../bot/identity';
@@ -187,33 +187,8 @@ export function createWebChannel(platform: Platform, options: WebChannelOptions 
   };
 }
 
-let bundle: Promise<string> | undefined;
-
-/** The widget, built from source on first request and kept; a failed build is retried next time. */
-export function widgetBundle(): Promise<string> {
-  bundle ??= build({
-    entryPoints: [path.join(__dirname, 'widget', 'widget.ts')],
-    bundle: true,
-    write: false,
-    minify: true,
-    format: 'iife',
-    target: 'es2019',
-    charset: 'utf8',
-    legalComments: 'none',
-    logLevel: 'silent',
-  }).then(
-    (result) => {
-      const out = result.outputFiles[0];
-      if (!out) throw new Error('esbuild produced no output');
-      return out.text;
-    },
-    (err: unknown) => {
-      bundle = undefined;
-      throw err;
-    },
-  );
-  return bundle;
-}
+/** The widget, built from source on first request and kept. */
+export const widgetBundle = browserBundle(path.join(__dirname, 'widget', 'widget.ts'));
 
 const DEMO_SHOP = 'demo';
 const DEMO_CUSTOMER = /^c-\d{4}$/;

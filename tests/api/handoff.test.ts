@@ -738,6 +738,32 @@ describe('assist mode', () => {
 });
 
 describe('agents API', () => {
+  test('the OpenAPI document describes every agents and handoff endpoint', async () => {
+    const doc = await api(srv.url, 'GET', '/api/v1/openapi.json');
+    for (const p of [
+      '/api/v1/shops/{shopId}/agents',
+      '/api/v1/agents/me',
+      '/api/v1/shops/{shopId}/agents/{agentId}/status',
+      '/api/v1/shops/{shopId}/handoffs',
+      '/api/v1/shops/{shopId}/handoffs/next',
+      '/api/v1/shops/{shopId}/handoffs/{handoffId}',
+      '/api/v1/shops/{shopId}/handoffs/{handoffId}/assign',
+      '/api/v1/shops/{shopId}/handoffs/{handoffId}/transfer',
+      '/api/v1/shops/{shopId}/handoffs/{handoffId}/resolve',
+      '/api/v1/shops/{shopId}/conversations/{conversationId}/context',
+      '/api/v1/shops/{shopId}/conversations/{conversationId}/suggestions',
+      '/api/v1/shops/{shopId}/conversations/{conversationId}/agent-messages',
+      '/api/v1/shops/{shopId}/drafts',
+      '/api/v1/shops/{shopId}/drafts/{draftId}/approve',
+      '/api/v1/shops/{shopId}/drafts/{draftId}/discard',
+      '/api/v1/shops/{shopId}/tickets',
+      '/api/v1/shops/{shopId}/tickets/{ticketId}/close',
+      '/api/v1/shops/{shopId}/agent-events',
+    ]) {
+      expect(doc.body.paths).toHaveProperty([p]);
+    }
+  });
+
   test('creating agents needs the shop key; tokens are per shop; validation', async () => {
     const a = await agent({}, false);
     const me = await api(srv.url, 'GET', '/api/v1/agents/me', { token: a.token });
