@@ -21,6 +21,18 @@ export class Metrics {
     help: 'Turns re-run because another turn saved the conversation state first (the lock should prevent it)',
     registers: [this.registry],
   });
+  readonly handoffs = new Counter({
+    name: 'kefu_handoffs_total',
+    help: 'Handoffs requested, by reason and tier',
+    labelNames: ['reason', 'tier'] as const,
+    registers: [this.registry],
+  });
+  readonly handoffWaitSeconds = new Histogram({
+    name: 'kefu_handoff_wait_seconds',
+    help: 'Time a customer waited in the queue before an agent took the conversation',
+    buckets: [5, 15, 30, 60, 120, 300, 600, 1800, 3600],
+    registers: [this.registry],
+  });
   readonly httpRequests = new Counter({
     name: 'kefu_http_requests_total',
     help: 'HTTP requests by method, route and status',

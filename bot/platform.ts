@@ -90,6 +90,7 @@ export async function createPlatform(parts: PlatformParts): Promise<Platform> {
     lock,
     events,
     log,
+    metrics,
     clock: parts.clock,
     customers: parts.customers,
   });

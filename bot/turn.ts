@@ -377,6 +377,10 @@ export class TurnPipeline {
       // The agents follow every conversation that is waiting for them or that one of them serves.
       if (handoff) await handoffs.publish(shop.id, event);
     }
+    // A new request is routed once the turn is stored, so "客服已接入" follows the customer's words.
+    if (handoff && !open && handoffPolicy(settings).autoAssign) {
+      await handoffs.dispatchIfAuto(shop.id).catch((err: unknown) => log.warn({ err }, 'auto-assign failed'));
+    }
     return result;
   }
 

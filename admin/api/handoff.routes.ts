@@ -114,6 +114,11 @@ export function createHandoffApi(platform: Platform): HttpModule {
         res.json({ agents: withLoad });
       });
 
+      app.delete(`${shopRoute}/agents/:agentId`, requireShopKey(auth), async (req, res) => {
+        await handoffs.removeAgent(shopOf(res).id, String(req.params.agentId));
+        res.status(204).end();
+      });
+
       app.get('/api/v1/agents/me', async (req, res) => {
         const token = bearerToken(req);
         const agent = token ? await store.agents.findByToken(token) : undefined;

@@ -492,6 +492,15 @@ export const openApiDocument = {
         responses: { '200': { description: 'agent', ...json(ref('Agent')) }, '401': common['401'] },
       },
     },
+    '/api/v1/shops/{shopId}/agents/{agentId}': {
+      parameters: [shopId, { name: 'agentId', in: 'path', required: true, schema: { type: 'string' } }],
+      delete: {
+        summary:
+          'Remove an agent: the token stops working; their conversations go back to the queue with a note',
+        security: shopKey,
+        responses: { '204': { description: 'removed' }, ...common },
+      },
+    },
     '/api/v1/shops/{shopId}/agents/{agentId}/status': {
       parameters: [shopId, { name: 'agentId', in: 'path', required: true, schema: { type: 'string' } }],
       put: {

@@ -5,6 +5,7 @@ import { type EventBus, topics } from '../events';
 import { type Catalog, loadCatalog, translate } from '../i18n';
 import { newId } from '../ids';
 import type { ConversationLock } from '../lock/lock';
+import type { Metrics } from '../metrics';
 import type { DialogueState } from '../skill';
 import type { Agent, AgentStatus } from '../store/agents.repo';
 import type { Draft, Ticket } from '../store/assist.repo';
@@ -58,6 +59,7 @@ export class HandoffService {
       lock: ConversationLock;
       events: EventBus;
       log: Logger;
+      metrics: Metrics;
       clock?: () => Date;
       customers?: CustomerDirectory;
     },
@@ -105,8 +107,8 @@ export class HandoffService {
         { shopId: input.shop.id, handoffId: handoff.id, reason: handoff.reason, tier: handoff.tier },
         'handoff requested',
       );
+      this.deps.metrics.handoffs.inc({ reason: handoff.reason, tier: handoff.tier });
       await this.publish(input.shop.id, { type: 'handoff', handoff });
-      if (handoffPolicy(input.settings).autoAssign) await this.dispatch(input.shop.id);
     }
     const current = (await store.handoffs.get(input.shop.id, handoff.id)) ?? handoff;
     if (current.status === 'assigned') return { handoff: current, created, replies: [] };
@@ -237,6 +239,21 @@ export class HandoffService {
     return this.deps.store.agents.create(shopId, input);
   }
 
+  /**
+   * Removes an agent (they left, their token leaked): the token stops working, and the
+   * conversations they were serving go back to the queue at the same tier, with a note.
+   */
+  async removeAgent(shopId: string, agentId: string): Promise<void> {
+    const { store } = this.deps;
+    const agent = await store.agents.get(shopId, agentId);
+    if (!agent) throw errors.notFound('Agent');
+    for (const h of await store.handoffs.list(shopId, { statuses: ['assigned'], agentId })) {
+      await this.transfer(shopId, h.id, { tier: h.tier, note: `${agent.name} was removed`, agentId });
+    }
+    await store.agents.delete(shopId, agentId);
+    this.deps.log.info({ shopId, agentId }, 'agent removed');
+  }
+
   async setAgentStatus(shopId: string, agentId: string, status: AgentStatus): Promise<Agent> {
     const agent = await this.deps.store.agents.setStatus(shopId, agentId, status, this.now());
     if (!agent) throw errors.notFound('Agent');
@@ -278,6 +295,12 @@ export class HandoffService {
       });
     });
     this.deps.log.info({ shopId, handoffId, agentId }, 'handoff assigned');
+    this.deps.metrics.handoffWaitSeconds.observe(
+      Math.max(
+        0,
+        (Date.parse(assigned.assignedAt ?? assigned.updatedAt) - Date.parse(handoff.queuedAt)) / 1000,
+      ),
+    );
     await this.publish(shopId, { type: 'handoff', handoff: assigned });
     await this.say(assigned, 'agent.joined', { name: agent.name });
     await store.agents.touch(agent.id, this.now());
@@ -452,7 +475,8 @@ export class HandoffService {
 
   // ---- routing ----
 
-  private async dispatchIfAuto(shopId: string): Promise<void> {
+  /** With `handoff.autoAssign`, routes the queue now (after a request, a transfer, a resolve…). */
+  async dispatchIfAuto(shopId: string): Promise<void> {
     const settings = await this.deps.store.shops.getSettings(shopId);
     if (handoffPolicy(settings).autoAssign) await this.dispatch(shopId);
   }

@@ -74,6 +74,15 @@ export class AgentsRepo {
     return row && toAgent(row);
   }
 
+  /** Removes an agent: their token stops working at once. */
+  async delete(shopId: string, id: string): Promise<boolean> {
+    const rows = await this.db
+      .delete(agents)
+      .where(and(eq(agents.shopId, shopId), eq(agents.id, id)))
+      .returning({ id: agents.id });
+    return rows.length > 0;
+  }
+
   /** Presence: the workspace's stream and every request with the agent's token refresh it. */
   async touch(id: string, now = new Date()): Promise<void> {
     await this.db.update(agents).set({ lastSeenAt: now }).where(eq(agents.id, id));

@@ -393,8 +393,20 @@ describe('routing', () => {
     expect(
       new Set([(h1 as { assignedTo?: string }).assignedTo, (h2 as { assignedTo?: string }).assignedTo]),
     ).toEqual(new Set([busy.id, idle.id]));
-    expect(second.handoff).toBe('agent');
-    expect(texts(second)).not.toMatch(/排队/);
+    // The customer hears they are next, then the agent joins — in that order in the transcript.
+    expect(texts(second)).toMatch(/排在第一位/);
+    const history = await api(srv.url, 'GET', path(`/conversations/${second.conversationId}/messages`), {
+      token: key,
+    });
+    expect(history.body.messages.map((m: { role: string; text: string }) => `${m.role}:${m.text}`)).toEqual([
+      'user:转人工',
+      expect.stringMatching(/^bot:好的，正在为您转接人工客服/),
+      expect.stringMatching(/^bot:您已排在第一位/),
+      expect.stringMatching(/^bot:客服agent-\d+已接入/),
+    ]);
+    const metrics = await api(srv.url, 'GET', '/metrics');
+    expect(metrics.body).toMatch(/kefu_handoffs_total\{reason="customer_request",tier="L1"\} \d+/);
+    expect(metrics.body).toMatch(/kefu_handoff_wait_seconds_count \d+/);
   });
 
   test('10 concurrent assigns of one handoff: exactly one 200, nine 409', async () => {
@@ -678,6 +690,22 @@ describe('transfer and resolve', () => {
     expect(next.conversationId).not.toBe(asked.conversationId);
     expect(next.handoff).toBe('none');
   });
+
+  test('removing an agent revokes the token and puts their conversations back in the queue', async () => {
+    const leaving = await agent({ name: '离职的客服' });
+    const asked = await customer().say('转人工');
+    const handoff = await openHandoff(asked.conversationId);
+    await api(srv.url, 'POST', path(`/handoffs/${handoff!.id}/assign`), { token: leaving.token, body: {} });
+    expect(
+      (await api(srv.url, 'DELETE', path(`/agents/${leaving.id}`), { token: leaving.token })).status,
+    ).toBe(401);
+    expect((await api(srv.url, 'DELETE', path(`/agents/${leaving.id}`), { token: key })).status).toBe(204);
+    expect((await api(srv.url, 'GET', '/api/v1/agents/me', { token: leaving.token })).status).toBe(401);
+    const back = await api(srv.url, 'GET', path(`/handoffs/${handoff!.id}`), { token: key });
+    expect(back.body).toMatchObject({ status: 'transferred', assignedTo: null, tier: 'L1' });
+    expect(back.body.notes.at(-1).note).toMatch(/离职的客服 was removed/);
+    expect((await api(srv.url, 'DELETE', path(`/agents/${leaving.id}`), { token: key })).status).toBe(404);
+  });
 });
 
 describe('assist mode', () => {
@@ -743,6 +771,7 @@ describe('agents API', () => {
     for (const p of [
       '/api/v1/shops/{shopId}/agents',
       '/api/v1/agents/me',
+      '/api/v1/shops/{shopId}/agents/{agentId}',
       '/api/v1/shops/{shopId}/agents/{agentId}/status',
       '/api/v1/shops/{shopId}/handoffs',
       '/api/v1/shops/{shopId}/handoffs/next',
