@@ -7,8 +7,8 @@ import { newId } from './ids';
 import type { ConversationLock } from './lock/lock';
 import type { Metrics } from './metrics';
 import type { ModelRegistry } from './models';
-import { type ParseContext, summarizeNlu } from './nlu';
-import type { RouteResult, SkillRouter, TurnInput } from './router';
+import { type NluResult, type ParseContext, summarizeNlu } from './nlu';
+import { type RouteResult, type SkillRouter, SWITCH_CONFIDENCE, type TurnInput } from './router';
 import type { HandoffService } from './handoff/handoff.service';
 import { handoffPolicy } from './handoff/policy';
 import { withTimeout } from './timeout';
@@ -231,20 +231,24 @@ export class TurnPipeline {
 
     if (open?.status === 'assigned') {
       // An agent owns the conversation: the bot says nothing; the message goes to the agent.
-    } else if (previous.ticketId && text && !msg.payload) {
+    } else if (previous.ticketId && text && !msg.payload && !this.understood(nlu, settings)) {
       // Nobody could take the handoff and the customer was asked to leave a message: this is it.
       outcome = 'ticket';
-      const ticket = await handoffs.addTicketMessage(shop.id, previous.ticketId, text);
       state = { ...state, ticketId: undefined };
-      replies = [{ text: handoffs.t(locale, 'ticket.taken', { ticketId: ticket?.id ?? previous.ticketId }) }];
+      replies = [await this.takeMessage(shop.id, previous.ticketId, text, locale)];
     } else {
+      // A clear question while leaving a message is kept on the ticket and answered as well.
+      const ticketReply =
+        previous.ticketId && text && !msg.payload
+          ? await this.takeMessage(shop.id, previous.ticketId, text, locale)
+          : undefined;
       const routed = await this.route(
         msg,
         { shop, settings, conversation, locale, text, nlu, now },
         previous,
       );
-      replies = routed.replies;
-      state = routed.state;
+      replies = ticketReply ? [ticketReply, ...routed.replies] : routed.replies;
+      state = ticketReply ? { ...routed.state, ticketId: undefined } : routed.state;
       outcome = routed.outcome.status;
       const policy = handoffPolicy(settings);
       const lowConfidence =
@@ -275,6 +279,7 @@ export class TurnPipeline {
       if (open && withdrawing) {
         await handoffs.withdraw(open);
         handoff = undefined;
+        state.ticketId = undefined;
         replies = [{ text: handoffs.t(locale, 'queue.withdrawn') }];
       } else if (open && trigger) {
         // Already waiting: asking again (or getting angry) gets the place in the queue, not a new request.
@@ -407,6 +412,19 @@ export class TurnPipeline {
         outcome: { status: 'cancelled' },
       };
     }
+  }
+
+  /** The customer's message, left on the ticket when nobody could take the handoff. */
+  private async takeMessage(shopId: string, ticketId: string, text: string, locale: string): Promise<Reply> {
+    const ticket = await this.deps.handoffs.addTicketMessage(shopId, ticketId, text);
+    return { text: this.deps.handoffs.t(locale, 'ticket.taken', { ticketId: ticket?.id ?? ticketId }) };
+  }
+
+  /** Clearly a question the bot can answer (a confident task intent or knowledge match). */
+  private understood(nlu: NluResult, settings: ShopSettings): boolean {
+    const confidentTask =
+      !!nlu.intent && nlu.intent !== 'common.human' && nlu.confidence >= SWITCH_CONFIDENCE;
+    return confidentTask || (nlu.knowledge[0]?.score ?? 0) >= handoffPolicy(settings).confidenceThreshold;
   }
 
   /** A verified customer's trust tier, for routing VIPs straight to a person (2 s at most). */

@@ -294,6 +294,26 @@ describe('the queue', () => {
     ).toBe(409);
   });
 
+  test('a clear question while leaving a message is kept on the ticket and answered too', async () => {
+    const c = customer();
+    const asked = await c.say('转人工');
+    expect(texts(asked)).toMatch(/留言/);
+    const both = await c.say('怎么退货');
+    expect(both.replies[0]!.text).toMatch(/已记录您的留言/);
+    expect(
+      both.replies
+        .slice(1)
+        .map((r) => r.text)
+        .join('\n'),
+    ).toMatch(/退/);
+    // Withdrawn: later messages are the bot's again, not the ticket's.
+    const again = customer();
+    await again.say('转人工');
+    await again.say('算了，不用了');
+    const after = await again.say('阿巴阿巴嘟嘟噜');
+    expect(texts(after)).not.toMatch(/已记录您的留言/);
+  });
+
   test('outside business hours the customer is told the hours', async () => {
     await agent();
     const hour = new Date().getUTCHours();
