@@ -192,39 +192,49 @@ describe('triggers', () => {
     await srv.platform.store.conversations.endOpen(SHOP, id);
   });
 
-  test('a backend that keeps failing escalates by itself', async () => {
+  test.each([
+    ['zh-CN', 'c-1007', '订单1023到哪了', /订单系统连续出错/],
+    ['en-US', 'c-1005', 'where is order 1017', /order system keeps failing/],
+  ])('%s: a backend that keeps failing escalates by itself', async (locale, id, ask, said) => {
     await settings({
       commerce: { type: 'http', baseUrl: 'http://127.0.0.1:9/', secret: 'x', timeoutMs: 200 },
     });
     try {
-      const c = customer({ id: 'c-1007', verified: true });
-      const first = await c.say('订单1023到哪了');
+      const c = customer({ id, verified: true });
+      const first = await c.say(ask, { locale });
       expect(first.handoff).toBe('none');
-      const second = await c.say('订单1023到哪了');
+      const second = await c.say(ask, { locale });
       expect(second.handoff).toBe('queued');
-      expect(texts(second)).toMatch(/订单系统连续出错/);
+      expect(texts(second)).toMatch(said);
       expect(await openHandoff(second.conversationId)).toMatchObject({ reason: 'backend_failure' });
-      await srv.platform.store.conversations.endOpen(SHOP, 'c-1007');
+      await srv.platform.store.conversations.endOpen(SHOP, id);
     } finally {
       await settings({ commerce: { type: 'demo' } });
     }
   });
 
-  test('a VIP tier goes straight to a person, at the dedicated tier', async () => {
-    await settings({ handoff: { vipMinTier: 5, vipTier: 'L2' } });
-    try {
-      const vip = await customer({ id: 'c-1001', verified: true }).say('你好');
-      expect(vip.handoff).toBe('queued');
-      expect(texts(vip)).toMatch(/专属客服/);
-      expect(await openHandoff(vip.conversationId)).toMatchObject({ reason: 'vip', tier: 'L2' });
-      const regular = await customer({ id: 'c-1006', verified: true }).say('你好');
-      expect(regular.handoff).toBe('none');
-    } finally {
-      await settings({ handoff: { vipMinTier: null } });
-      await srv.platform.store.conversations.endOpen(SHOP, 'c-1001');
-      await srv.platform.store.conversations.endOpen(SHOP, 'c-1006');
-    }
-  });
+  test.each([
+    ['zh-CN', 'c-1001', 'c-1006', '你好', /专属客服/],
+    ['en-US', 'c-1003', 'c-1005', 'hello', /dedicated agent/],
+  ])(
+    '%s: a VIP tier goes straight to a person, at the dedicated tier',
+    async (locale, vipId, regularId, hello, said) => {
+      // c-1001 has five stars, c-1003 three; c-1006 none, c-1005 one.
+      await settings({ handoff: { vipMinTier: 3, vipTier: 'L2' } });
+      try {
+        const vip = await customer({ id: vipId, verified: true }).say(hello, { locale });
+        expect(vip.handoff).toBe('queued');
+        expect(texts(vip)).toMatch(said);
+        expect(await openHandoff(vip.conversationId)).toMatchObject({ reason: 'vip', tier: 'L2' });
+        const regular = await customer({ id: regularId, verified: true }).say(hello, { locale });
+        expect(regular.handoff).toBe('none');
+      } finally {
+        await settings({ handoff: { vipMinTier: null } });
+        await srv.platform.store.conversations.endOpen(SHOP, vipId);
+        await srv.platform.store.conversations.endOpen(SHOP, regularId);
+      }
+    },
+  );
 });
 
 describe('the queue', () => {
