@@ -50,12 +50,7 @@ export default tseslint.config(
   },
   { files: ['tests/**/*.ts', '**/*.test.ts'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
   {
-    files: [
-      'channels/web/widget/**/*.ts',
-      'admin/workspace/workspace.ts',
-      'admin/workspace/workspace.api.ts',
-      'admin/workspace/sse.ts',
-    ],
+    files: ['channels/web/widget/**/*.ts', 'admin/workspace/*.ts', 'admin/workspace/views/*.ts'],
     languageOptions: { globals: { ...globals.browser } },
   },
   { files: ['**/*.mjs'], languageOptions: { sourceType: 'module', globals: { ...globals.node } } },
