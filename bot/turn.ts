@@ -113,7 +113,8 @@ export class TurnPipeline {
     const { store, events } = this.deps;
     if (!msg.verified || !this.deps.proactive) return false;
     const cached = await this.deps.shops.get(msg.shopId);
-    if (!cached) return false;
+    // In assist mode nothing reaches the customer unapproved, and an opening offer has no one to approve it.
+    if (!cached || cached.settings.mode === 'assist') return false;
     const locale = msg.locale ?? cached.shop.locales[0] ?? 'zh-CN';
     const reply = await this.deps
       .proactive({

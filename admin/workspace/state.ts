@@ -56,13 +56,24 @@ export class WorkspaceState {
   }
 
   queueItems(): Handoff[] {
-    return this.handoffs
-      .values()
-      .filter((h) => h.status === 'pending' || h.status === 'transferred')
-      .sort(
-        (a, b) =>
-          (a.position ?? Infinity) - (b.position ?? Infinity) || time(a.createdAt) - time(b.createdAt),
-      );
+    return (
+      this.handoffs
+        .values()
+        // Only what this agent may take: their tier or below, in a language they speak (as the server routes).
+        .filter((h) => (h.status === 'pending' || h.status === 'transferred') && this.canTake(h))
+        .sort(
+          (a, b) =>
+            (a.position ?? Infinity) - (b.position ?? Infinity) || time(a.createdAt) - time(b.createdAt),
+        )
+    );
+  }
+
+  canTake(h: Handoff): boolean {
+    const me = this.me;
+    if (!me) return false;
+    const rank = (tier: string) => ['L1', 'L2', 'expert'].indexOf(tier);
+    const lang = (locale: string) => locale.slice(0, 2).toLowerCase();
+    return rank(me.tier) >= rank(h.tier) && me.languages.some((l) => lang(l) === lang(h.locale));
   }
 
   mineItems(): Handoff[] {

@@ -751,6 +751,10 @@ describe('assist mode', () => {
     });
     expect(history.body.messages.map((m: { role: string }) => m.role)).toEqual(['user']);
 
+    // Nor does the opening offer (猜你想问) reach a customer unapproved.
+    expect(
+      await srv.platform.turns.open({ shopId: SHOP, channel: 'web', userId: 'c-1001', verified: true }),
+    ).toBe(false);
     const drafts = await api(srv.url, 'GET', path('/drafts?status=pending'), { token: a.token });
     const draft = drafts.body.drafts.find((d: { id: string }) => d.id === asked.draftId);
     expect(draft).toMatchObject({ question: '怎么退货', status: 'pending' });

@@ -15,6 +15,8 @@ export interface ListsHost {
   reloadHandoffs(): Promise<void>;
   reloadDrafts(): Promise<void>;
   reloadTickets(): Promise<void>;
+  /** Redraw the open conversation's banner and reply box (after its ticket closed). */
+  renderControls(): void;
 }
 
 interface Panel {
@@ -353,6 +355,12 @@ export class Lists {
       const closed = res.body && typeof res.body.id === 'string' ? res.body : undefined;
       this.state.tickets.upsert(closed ?? { ...ticket, status: 'closed' }, true);
       this.renderTickets();
+      // The ticket was the only reason to reply: its open conversation becomes read-only.
+      const view = this.state.view;
+      if (view?.source === 'ticket' && view.conversationId === ticket.conversationId) {
+        view.doneNote = this.i18n.t('tickets.closed');
+        host.renderControls();
+      }
       host.showNotice(this.i18n.t('tickets.closed'), 'info');
     } catch (err) {
       host.reportError(err);
