@@ -268,7 +268,7 @@ export function createHandoffApi(platform: Platform): HttpModule {
         const model = await platform.models.get(shop.id);
         const [nlu, pastAnswers] = await Promise.all([
           model.parse({ text: question.text, locale: conversation.locale ?? undefined }),
-          store.conversations.agentAnswers(shop.id),
+          store.conversations.agentAnswers(shop.id, { excludeConversationId: conversation.id }),
         ]);
         res.json({
           question: question.text,

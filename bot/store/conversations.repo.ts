@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, ne, sql } from 'drizzle-orm';
 import type { Db } from './db';
 import { conversations, dialogueStates, handoffs, messages, turns } from './schema';
 import { sourcesOf } from '../handoff/state-machine';
@@ -289,7 +289,10 @@ export class ConversationsRepo {
   }
 
   /** The shop's recent agent replies with the customer message each answered (for 蜂槽 suggestions). */
-  async agentAnswers(shopId: string, limit = 500): Promise<{ question: string; answer: string }[]> {
+  async agentAnswers(
+    shopId: string,
+    opts: { excludeConversationId?: string; limit?: number } = {},
+  ): Promise<{ question: string; answer: string }[]> {
     // The outer row is named in full: drizzle would print its columns unqualified inside the subquery.
     const question = sql<string | null>`(
       select u.text from messages u
@@ -298,9 +301,16 @@ export class ConversationsRepo {
     const rows = await this.db
       .select({ answer: messages.text, question })
       .from(messages)
-      .where(and(eq(messages.shopId, shopId), eq(messages.role, 'agent')))
+      .where(
+        and(
+          eq(messages.shopId, shopId),
+          eq(messages.role, 'agent'),
+          // What was already said in this very conversation is no suggestion.
+          ...(opts.excludeConversationId ? [ne(messages.conversationId, opts.excludeConversationId)] : []),
+        ),
+      )
       .orderBy(sql`${messages.seq} desc`)
-      .limit(limit);
+      .limit(opts.limit ?? 500);
     return rows.flatMap((r) => (r.answer && r.question ? [{ question: r.question, answer: r.answer }] : []));
   }
 

@@ -604,6 +604,11 @@ describe('assigned: the agent talks, the bot is silent', () => {
     const sources = res.body.suggestions.map((s: { source: string }) => s.source);
     expect(sources).toContain('agent');
     expect(res.body.suggestions[0].score).toBeGreaterThanOrEqual(res.body.suggestions.at(-1).score);
+    // The earlier conversation's own suggestions do not repeat what its agent already said there.
+    const own = await api(srv.url, 'GET', path(`/conversations/${e1.conversationId}/suggestions`), {
+      token: a.token,
+    });
+    expect(own.body.suggestions.filter((x: { source: string }) => x.source === 'agent')).toEqual([]);
     expect(res.body.suggestions.find((s: { source: string }) => s.source === 'agent').text).toMatch(
       /重开电子发票/,
     );
