@@ -130,6 +130,7 @@ export class TurnPipeline {
       ...msg,
       idleMs: this.deps.idleMs ?? IDLE_MS,
     });
+    await this.announceExpired(msg.shopId, conversation.expiredHandoffs);
     return this.deps.lock.run(`conv:${conversation.id}`, async () => {
       // Only a conversation that has not started yet gets the opening offer.
       if ((await store.conversations.recentMessages(msg.shopId, conversation.id, 1)).length > 0) return false;
@@ -172,6 +173,7 @@ export class TurnPipeline {
         verified: msg.verified,
         idleMs: this.deps.idleMs ?? IDLE_MS,
       });
+      await this.announceExpired(msg.shopId, conversation.expiredHandoffs);
       return await lock.run(`conv:${conversation.id}`, async () => {
         // A retry that arrived while the first attempt held the lock finds its answer here.
         if (msg.dedupKey) {
@@ -412,6 +414,14 @@ export class TurnPipeline {
         skill: 'error',
         outcome: { status: 'cancelled' },
       };
+    }
+  }
+
+  /** A conversation that idled out took its waiting handoffs with it: the agents' queues hear of it. */
+  private async announceExpired(shopId: string, ids: string[] | undefined): Promise<void> {
+    for (const id of ids ?? []) {
+      const handoff = await this.deps.store.handoffs.get(shopId, id);
+      if (handoff) await this.deps.handoffs.publish(shopId, { type: 'handoff', handoff });
     }
   }
 

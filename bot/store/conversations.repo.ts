@@ -61,8 +61,9 @@ export class ConversationsRepo {
     verified: boolean;
     idleMs: number;
     now?: Date;
-  }): Promise<Conversation> {
+  }): Promise<Conversation & { expiredHandoffs?: string[] }> {
     const now = input.now ?? new Date();
+    let expiredHandoffs: string[] | undefined;
     for (let attempt = 0; attempt < 5; attempt++) {
       const open = await this.findOpen(input.shopId, input.userId);
       if (open && now.getTime() - open.lastActivityAt.getTime() <= input.idleMs) return open;
@@ -75,10 +76,12 @@ export class ConversationsRepo {
             .set({ status: 'ended', endedAt: now })
             .where(and(eq(conversations.id, open.id), eq(conversations.status, 'open')));
           // Nobody will answer a request in a conversation that has ended.
-          await tx
+          const expired = await tx
             .update(handoffs)
             .set({ status: 'expired', closedAt: now, updatedAt: now })
-            .where(and(eq(handoffs.conversationId, open.id), inArray(handoffs.status, sourcesOf('expire'))));
+            .where(and(eq(handoffs.conversationId, open.id), inArray(handoffs.status, sourcesOf('expire'))))
+            .returning({ id: handoffs.id });
+          if (expired.length) expiredHandoffs = expired.map((h) => h.id);
         });
       }
       const inserted = await this.db
@@ -94,7 +97,8 @@ export class ConversationsRepo {
         })
         .onConflictDoNothing()
         .returning();
-      if (inserted[0]) return toConversation(inserted[0]);
+      if (inserted[0])
+        return { ...toConversation(inserted[0]), ...(expiredHandoffs ? { expiredHandoffs } : {}) };
       // Another request opened it first: loop and take theirs.
     }
     throw errors.unavailable('Could not open a conversation; try again.');

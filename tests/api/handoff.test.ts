@@ -1,4 +1,6 @@
+import { eq } from 'drizzle-orm';
 import { userHashFor } from '../../bot/identity';
+import { conversations } from '../../bot/store/schema';
 import { api } from '../support/http';
 import { type TestServer, startTestServer } from '../support/server';
 
@@ -350,6 +352,43 @@ describe('the queue', () => {
       token: key,
     });
     expect(history.body.messages.at(-1).text).toMatch(/已为您创建工单（tk_/);
+  });
+});
+
+describe('idle conversations', () => {
+  test('a waiting conversation that idles out expires its handoff, and the agents hear of it', async () => {
+    const a = await agent();
+    const c = customer();
+    const asked = await c.say('转人工');
+    const handoff = await openHandoff(asked.conversationId);
+    const stream = await fetch(srv.url + path('/agent-events'), {
+      headers: { authorization: `Bearer ${a.token}` },
+    });
+    const events = readSse(stream);
+    // The customer went away for an hour.
+    await srv.platform.store.database.db
+      .update(conversations)
+      .set({ lastActivityAt: new Date(Date.now() - 60 * 60_000) })
+      .where(eq(conversations.id, asked.conversationId));
+    const back = await c.say('你好');
+    expect(back.conversationId).not.toBe(asked.conversationId);
+    const expired = await events.until((e) => e.event === 'handoff' && e.data.id === handoff!.id);
+    expect(expired.data.status).toBe('expired');
+    events.close();
+  });
+
+  test('a conversation an agent is serving stays open however long the customer is away', async () => {
+    const a = await agent();
+    const c = customer();
+    const asked = await c.say('转人工');
+    const handoff = await openHandoff(asked.conversationId);
+    await api(srv.url, 'POST', path(`/handoffs/${handoff!.id}/assign`), { token: a.token, body: {} });
+    await srv.platform.store.database.db
+      .update(conversations)
+      .set({ lastActivityAt: new Date(Date.now() - 60 * 60_000) })
+      .where(eq(conversations.id, asked.conversationId));
+    const back = await c.say('我回来了');
+    expect(back).toMatchObject({ conversationId: asked.conversationId, handoff: 'agent', replies: [] });
   });
 });
 
