@@ -107,11 +107,11 @@ export function createHandoffApi(platform: Platform): HttpModule {
       });
 
       app.get(`${shopRoute}/agents`, guard, async (_req, res) => {
-        const agents = await store.agents.list(shopOf(res).id);
-        const withLoad = await Promise.all(
-          agents.map(async (a) => ({ ...a, active: await store.handoffs.countAssigned(a.shopId, a.id) })),
-        );
-        res.json({ agents: withLoad });
+        const [agents, load] = await Promise.all([
+          store.agents.list(shopOf(res).id),
+          store.handoffs.assignedCounts(shopOf(res).id),
+        ]);
+        res.json({ agents: agents.map((a) => ({ ...a, active: load.get(a.id) ?? 0 })) });
       });
 
       app.delete(`${shopRoute}/agents/:agentId`, requireShopKey(auth), async (req, res) => {

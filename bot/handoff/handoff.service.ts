@@ -174,9 +174,9 @@ export class HandoffService {
     const agents = (await store.agents.list(handoff.shopId)).filter(
       (a) => isOnline(a, now) && canServe(a, handoff),
     );
+    const load = await store.handoffs.assignedCounts(handoff.shopId);
     let free = 0;
-    for (const a of agents)
-      free += Math.max(0, a.maxConcurrent - (await store.handoffs.countAssigned(a.shopId, a.id)));
+    for (const a of agents) free += Math.max(0, a.maxConcurrent - (load.get(a.id) ?? 0));
     const handle = (await store.handoffs.averageHandleMinutes(handoff.shopId)) ?? DEFAULT_HANDLE_MINUTES;
     const etaMinutes =
       position <= free
@@ -491,8 +491,7 @@ export class HandoffService {
       const now = this.now();
       const agents = (await store.agents.list(shopId)).filter((a) => isOnline(a, now));
       if (agents.length === 0) return;
-      const load = new Map<string, number>();
-      for (const a of agents) load.set(a.id, await store.handoffs.countAssigned(shopId, a.id));
+      const load = await store.handoffs.assignedCounts(shopId);
       for (const h of await store.handoffs.queued(shopId)) {
         const best = agents
           .filter((a) => canServe(a, h) && (load.get(a.id) ?? 0) < a.maxConcurrent)

@@ -213,6 +213,16 @@ export class HandoffsRepo {
     return Number(row?.n ?? 0);
   }
 
+  /** Every agent's current load in one query (routing and estimates look at all of them). */
+  async assignedCounts(shopId: string): Promise<Map<string, number>> {
+    const rows = await this.db
+      .select({ agentId: handoffs.assignedTo, n: count() })
+      .from(handoffs)
+      .where(and(eq(handoffs.shopId, shopId), eq(handoffs.status, 'assigned')))
+      .groupBy(handoffs.assignedTo);
+    return new Map(rows.flatMap((r) => (r.agentId ? [[r.agentId, Number(r.n)] as const] : [])));
+  }
+
   /** Queued handoffs that waited since before `cutoff` (the sweeper expires them). */
   async staleQueued(cutoff: Date): Promise<Handoff[]> {
     const rows = await this.db

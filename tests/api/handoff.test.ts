@@ -438,6 +438,11 @@ describe('routing', () => {
     const newer = await customer().say('转人工');
     const first = await api(srv.url, 'POST', path('/handoffs/next'), { token: a.token, body: {} });
     expect(first.body).toMatchObject({ conversationId: older.conversationId });
+    const listed = await api(srv.url, 'GET', path('/agents'), { token: key });
+    expect(listed.body.agents.find((x: { id: string }) => x.id === a.id)).toMatchObject({
+      active: 1,
+      maxConcurrent: 1,
+    });
     const full = await api(srv.url, 'POST', path('/handoffs/next'), { token: a.token, body: {} });
     expect(full).toMatchObject({ status: 409, body: { error: { code: 'AGENT_AT_CAPACITY' } } });
     await api(srv.url, 'POST', path(`/handoffs/${first.body.id}/resolve`), {
