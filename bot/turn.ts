@@ -8,7 +8,13 @@ import type { ConversationLock } from './lock/lock';
 import type { Metrics } from './metrics';
 import type { ModelRegistry } from './models';
 import { type NluResult, type ParseContext, summarizeNlu } from './nlu';
-import { type RouteResult, type SkillRouter, SWITCH_CONFIDENCE, type TurnInput } from './router';
+import {
+  CONTROL_CONFIDENCE,
+  type RouteResult,
+  type SkillRouter,
+  SWITCH_CONFIDENCE,
+  type TurnInput,
+} from './router';
 import type { HandoffService } from './handoff/handoff.service';
 import { handoffPolicy } from './handoff/policy';
 import { withTimeout } from './timeout';
@@ -16,7 +22,7 @@ import { detectTrigger } from './handoff/triggers';
 import type { Handoff } from './store/handoffs.repo';
 import type { ShopCache } from './shop-cache';
 import { type DialogueState, initialDialogueState } from './skill';
-import type { NewMessage, StoredMessage } from './store/conversations.repo';
+import type { Conversation, NewMessage, StoredMessage } from './store/conversations.repo';
 import type { Store } from './store/store';
 import type { Shop, ShopSettings } from './store/shops.repo';
 
@@ -205,7 +211,7 @@ export class TurnPipeline {
     conversation: Awaited<ReturnType<Store['conversations']['resolveOpen']>>,
     started: number,
   ): Promise<TurnResult> {
-    const { store, models, router, log, metrics, handoffs } = this.deps;
+    const { store, models, log, metrics, handoffs } = this.deps;
     const cached = await this.deps.shops.get(msg.shopId);
     if (!cached) throw errors.notFound('Shop');
     const { shop, settings } = cached;
@@ -227,90 +233,18 @@ export class TurnPipeline {
     });
     const locale = msg.locale ?? nlu.locale;
 
-    let replies: Reply[] = [];
-    let state: DialogueState = { ...previous, turns: previous.turns + 1, locale };
-    let outcome = 'agent';
-    let handoff: Handoff | undefined = open;
-
-    if (open?.status === 'assigned') {
-      // An agent owns the conversation: the bot says nothing; the message goes to the agent.
-    } else if (previous.ticketId && text && !msg.payload && !this.understood(nlu, settings)) {
-      // Nobody could take the handoff and the customer was asked to leave a message: this is it.
-      outcome = 'ticket';
-      state = { ...state, ticketId: undefined };
-      replies = [await this.takeMessage(shop.id, previous.ticketId, text, locale)];
-    } else {
-      // A clear question while leaving a message is kept on the ticket and answered as well.
-      const ticketReply =
-        previous.ticketId && text && !msg.payload
-          ? await this.takeMessage(shop.id, previous.ticketId, text, locale)
-          : undefined;
-      const routed = await this.route(
-        msg,
-        { shop, settings, conversation, locale, text, nlu, now },
-        previous,
-      );
-      replies = ticketReply ? [ticketReply, ...routed.replies] : routed.replies;
-      state = ticketReply ? { ...routed.state, ticketId: undefined } : routed.state;
-      outcome = routed.outcome.status;
-      const policy = handoffPolicy(settings);
-      const lowConfidence =
-        !msg.payload &&
-        routed.skill === router.fallbackSkillId &&
-        (nlu.knowledge[0]?.score ?? 0) < policy.confidenceThreshold;
-      state.lowConfidenceTurns = lowConfidence ? (previous.lowConfidenceTurns ?? 0) + 1 : 0;
-
-      const trigger = detectTrigger({
-        text,
-        payload: msg.payload,
-        nlu,
-        outcome: routed.outcome,
-        lowConfidenceTurns: state.lowConfidenceTurns,
-        policy,
-        newCustomerTier:
-          !open && previous.turns === 0 && msg.verified && policy.vipMinTier !== undefined
-            ? await this.customerTier(shop, settings, msg.userId)
-            : undefined,
-      });
-      const withdrawing =
-        open &&
-        !msg.payload &&
-        nlu.intent === 'common.cancel' &&
-        nlu.confidence >= 0.6 &&
-        !previous.stack.length;
-
-      if (open && withdrawing) {
-        await handoffs.withdraw(open);
-        handoff = undefined;
-        state.ticketId = undefined;
-        replies = [{ text: handoffs.t(locale, 'queue.withdrawn') }];
-      } else if (open && trigger) {
-        // Already waiting: asking again (or getting angry) gets the place in the queue, not a new request.
-        replies = [await handoffs.queueReply(open, locale)];
-        state.lowConfidenceTurns = 0;
-      } else if (open && lowConfidence) {
-        replies = [...replies, await handoffs.queueReply(open, locale)];
-        state.lowConfidenceTurns = 0;
-      } else if (trigger) {
-        const requested = await handoffs.request({
-          shop,
-          settings,
-          conversationId: conversation.id,
-          userId: msg.userId,
-          locale,
-          trigger,
-        });
-        handoff = requested.handoff;
-        // A skill that escalated has said why; otherwise the bot's own reply to this message is moot.
-        const opening =
-          routed.outcome.status === 'handoff'
-            ? replies
-            : [{ text: handoffs.t(locale, CONNECTING[trigger.reason] ?? 'connecting') }];
-        replies = [...opening, ...requested.replies];
-        state.lowConfidenceTurns = 0;
-        if (requested.ticket) state.ticketId = requested.ticket.id;
-      }
-    }
+    // While an agent owns the conversation the bot says nothing: the message goes to the agent.
+    const decided =
+      open?.status === 'assigned'
+        ? {
+            replies: [],
+            state: { ...previous, turns: previous.turns + 1, locale },
+            outcome: 'agent',
+            handoff: open,
+          }
+        : await this.decide({ msg, shop, settings, conversation, locale, text, nlu, now, previous, open });
+    const { state, outcome, handoff } = decided;
+    let { replies } = decided;
 
     let draftId: string | undefined;
     if (settings.mode === 'assist' && replies.length > 0 && handoff?.status !== 'assigned') {
@@ -390,6 +324,101 @@ export class TurnPipeline {
       await handoffs.dispatchIfAuto(shop.id).catch((err: unknown) => log.warn({ err }, 'auto-assign failed'));
     }
     return result;
+  }
+
+  /**
+   * The bot's part of a turn: the dialogue manager's answer, then the handoff rules — leave a
+   * message on a ticket, withdraw a waiting request, remind of the queue, or bring a person in.
+   */
+  private async decide(input: {
+    msg: InboundMessage;
+    shop: Shop;
+    settings: ShopSettings;
+    conversation: Conversation;
+    locale: string;
+    text: string;
+    nlu: NluResult;
+    now: Date;
+    previous: DialogueState;
+    open: Handoff | undefined;
+  }): Promise<{ replies: Reply[]; state: DialogueState; outcome: string; handoff: Handoff | undefined }> {
+    const { msg, shop, settings, conversation, locale, text, nlu, now, previous, open } = input;
+    const { handoffs, router } = this.deps;
+    const leavingMessage = !!previous.ticketId && !!text && !msg.payload;
+    if (leavingMessage && !this.understood(nlu, settings)) {
+      // Nobody could take the handoff and the customer was asked to leave a message: this is it.
+      return {
+        replies: [await this.takeMessage(shop.id, previous.ticketId!, text, locale)],
+        state: { ...previous, turns: previous.turns + 1, locale, ticketId: undefined },
+        outcome: 'ticket',
+        handoff: open,
+      };
+    }
+    // A clear question while leaving a message is kept on the ticket and answered as well.
+    const ticketReply = leavingMessage
+      ? await this.takeMessage(shop.id, previous.ticketId!, text, locale)
+      : undefined;
+    const routed = await this.route(msg, { shop, settings, conversation, locale, text, nlu, now }, previous);
+    let replies = ticketReply ? [ticketReply, ...routed.replies] : routed.replies;
+    const state: DialogueState = ticketReply ? { ...routed.state, ticketId: undefined } : routed.state;
+    let handoff = open;
+
+    const policy = handoffPolicy(settings);
+    const lowConfidence =
+      !msg.payload &&
+      routed.skill === router.fallbackSkillId &&
+      (nlu.knowledge[0]?.score ?? 0) < policy.confidenceThreshold;
+    state.lowConfidenceTurns = lowConfidence ? (previous.lowConfidenceTurns ?? 0) + 1 : 0;
+    const trigger = detectTrigger({
+      text,
+      payload: msg.payload,
+      nlu,
+      outcome: routed.outcome,
+      lowConfidenceTurns: state.lowConfidenceTurns,
+      policy,
+      newCustomerTier:
+        !open && previous.turns === 0 && msg.verified && policy.vipMinTier !== undefined
+          ? await this.customerTier(shop, settings, msg.userId)
+          : undefined,
+    });
+    const withdrawing =
+      !msg.payload &&
+      nlu.intent === 'common.cancel' &&
+      nlu.confidence >= CONTROL_CONFIDENCE &&
+      !previous.stack.length;
+
+    if (open && withdrawing) {
+      await handoffs.withdraw(open);
+      handoff = undefined;
+      state.ticketId = undefined;
+      replies = [{ text: handoffs.t(locale, 'queue.withdrawn') }];
+    } else if (open && trigger) {
+      // Already waiting: asking again (or getting angry) gets the place in the queue, not a new request.
+      replies = [await handoffs.queueReply(open, locale)];
+      state.lowConfidenceTurns = 0;
+    } else if (open && lowConfidence) {
+      replies = [...replies, await handoffs.queueReply(open, locale)];
+      state.lowConfidenceTurns = 0;
+    } else if (trigger) {
+      const requested = await handoffs.request({
+        shop,
+        settings,
+        conversationId: conversation.id,
+        userId: msg.userId,
+        locale,
+        trigger,
+      });
+      handoff = requested.handoff;
+      // A skill that escalated has said why; otherwise the bot's own reply to this message is moot.
+      const opening =
+        routed.outcome.status === 'handoff'
+          ? replies
+          : [{ text: handoffs.t(locale, CONNECTING[trigger.reason] ?? 'connecting') }];
+      replies = [...opening, ...requested.replies];
+      state.lowConfidenceTurns = 0;
+      if (requested.ticket) state.ticketId = requested.ticket.id;
+    }
+    return { replies, state, outcome: routed.outcome.status, handoff };
   }
 
   /** The dialogue manager's turn; a failing skill costs an apology, never the conversation. */
