@@ -59,11 +59,12 @@ const CUSTOMER_LOOKUP_MS = 3000;
  * stream for the workspace. A shop key acts for any of its agents (naming `agentId`); an agent's
  * token acts for that agent only.
  */
-export function createHandoffApi(platform: Platform): HttpModule {
+export function createHandoffApi(platform: Platform, options: { heartbeatMs?: number } = {}): HttpModule {
   const { store, handoffs } = platform;
   const auth = { store, adminToken: platform.adminToken };
   const shopRoute = '/api/v1/shops/:shopId';
   const streams = new Set<Response>();
+  const heartbeatMs = options.heartbeatMs ?? SSE_HEARTBEAT_MS;
 
   /** The agent a request acts as: the token's own agent, or the `agentId` a shop key names. */
   function actingAgent(res: Response, named: string | undefined, required = true): string | undefined {
@@ -353,8 +354,19 @@ export function createHandoffApi(platform: Platform): HttpModule {
         });
         const heartbeat = setInterval(() => {
           res.write(': keep-alive\n\n');
-          if (agent) void store.agents.touch(agent.id).catch(() => undefined);
-        }, SSE_HEARTBEAT_MS);
+          // Presence, and a removed agent's stream does not outlive their token by more than a beat.
+          if (agent) {
+            void store.agents.touch(agent.id).then(
+              (exists) => {
+                if (!exists) {
+                  cleanup();
+                  res.end();
+                }
+              },
+              () => undefined,
+            );
+          }
+        }, heartbeatMs);
         streams.add(res);
         const cleanup = () => {
           clearInterval(heartbeat);
@@ -362,6 +374,7 @@ export function createHandoffApi(platform: Platform): HttpModule {
           streams.delete(res);
         };
         req.on('close', cleanup);
+        res.on('close', cleanup);
         res.on('error', cleanup);
       });
     },

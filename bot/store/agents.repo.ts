@@ -84,8 +84,13 @@ export class AgentsRepo {
   }
 
   /** Presence: the workspace's stream and every request with the agent's token refresh it. */
-  async touch(id: string, now = new Date()): Promise<void> {
-    await this.db.update(agents).set({ lastSeenAt: now }).where(eq(agents.id, id));
+  async touch(id: string, now = new Date()): Promise<boolean> {
+    const rows = await this.db
+      .update(agents)
+      .set({ lastSeenAt: now })
+      .where(eq(agents.id, id))
+      .returning({ id: agents.id });
+    return rows.length > 0;
   }
 }
 

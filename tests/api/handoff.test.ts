@@ -1,5 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { userHashFor } from '../../bot/identity';
+import { createServer } from '../../bot/server';
+import { createHandoffApi } from '../../admin/api/handoff.routes';
 import { conversations } from '../../bot/store/schema';
 import { api } from '../support/http';
 import { type TestServer, startTestServer } from '../support/server';
@@ -784,6 +786,34 @@ describe('transfer and resolve', () => {
     expect(back.body).toMatchObject({ status: 'transferred', assignedTo: null, tier: 'L1' });
     expect(back.body.notes.at(-1).note).toMatch(/离职的客服 was removed/);
     expect((await api(srv.url, 'DELETE', path(`/agents/${leaving.id}`), { token: key })).status).toBe(404);
+  });
+
+  test('a removed agent’s open event stream ends at the next heartbeat', async () => {
+    // The same platform behind a second server whose stream beats every 100 ms.
+    const fast = createServer(srv.platform, [createHandoffApi(srv.platform, { heartbeatMs: 100 })]);
+    const { port } = await fast.listen(0, '127.0.0.1');
+    try {
+      const leaving = await agent();
+      const stream = await fetch(`http://127.0.0.1:${port}${path('/agent-events')}`, {
+        headers: { authorization: `Bearer ${leaving.token}` },
+      });
+      expect(stream.status).toBe(200);
+      const ended = (async () => {
+        const reader = stream.body!.getReader();
+        while (!(await reader.read()).done) {
+          // keep-alives until the stream ends
+        }
+        return true;
+      })();
+      expect((await api(srv.url, 'DELETE', path(`/agents/${leaving.id}`), { token: key })).status).toBe(204);
+      let timer: NodeJS.Timeout | undefined;
+      const gaveUp = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 5000)));
+      await expect(Promise.race([ended, gaveUp])).resolves.toBe(true);
+      clearTimeout(timer);
+    } finally {
+      fast.server.closeAllConnections();
+      await new Promise((r) => fast.server.close(r));
+    }
   });
 });
 
