@@ -50,4 +50,7 @@ ALTER TABLE "tickets" ADD CONSTRAINT "tickets_conversation_id_conversations_id_f
 CREATE INDEX "agents_shop" ON "agents" USING btree ("shop_id");--> statement-breakpoint
 CREATE INDEX "drafts_shop_status" ON "drafts" USING btree ("shop_id","status","created_at");--> statement-breakpoint
 CREATE INDEX "tickets_shop_status" ON "tickets" USING btree ("shop_id","status","created_at");--> statement-breakpoint
-CREATE UNIQUE INDEX "handoffs_open_conversation" ON "handoffs" USING btree ("conversation_id") WHERE "handoffs"."status" in ('pending', 'assigned', 'transferred');
+CREATE UNIQUE INDEX "handoffs_open_conversation" ON "handoffs" USING btree ("conversation_id") WHERE "handoffs"."status" in ('pending', 'assigned', 'transferred');--> statement-breakpoint
+-- Requests made before this migration: their customer and their place in the queue.
+UPDATE "handoffs" SET "user_id" = c."user_id" FROM "conversations" c WHERE c."id" = "handoffs"."conversation_id" AND "handoffs"."user_id" = '';--> statement-breakpoint
+UPDATE "handoffs" SET "queued_at" = "created_at";
