@@ -48,6 +48,7 @@ const approveSchema = z
 const listSchema = z.object({
   status: z.enum(['pending', 'assigned', 'transferred', 'resolved', 'expired', 'queue', 'open']).optional(),
   agentId: agentId.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
 });
 
 const SSE_HEARTBEAT_MS = 15_000;
@@ -141,7 +142,11 @@ export function createHandoffApi(platform: Platform, options: { heartbeatMs?: nu
             : query.status === 'open' || !query.status
               ? OPEN
               : [query.status as HandoffStatus];
-        const list = await store.handoffs.list(shopOf(res).id, { statuses, agentId: query.agentId });
+        const list = await store.handoffs.list(shopOf(res).id, {
+          statuses,
+          agentId: query.agentId,
+          limit: query.limit,
+        });
         const positions = await handoffs.positions(shopOf(res).id);
         res.json({ handoffs: await Promise.all(list.map((h) => view(h, positions))) });
       });

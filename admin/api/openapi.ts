@@ -524,6 +524,7 @@ export const openApiDocument = {
           description: 'queue = pending + transferred; open (default) = queue + assigned',
         },
         { name: 'agentId', in: 'query', schema: { type: 'string' } },
+        { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 200 } },
       ],
       get: {
         summary: 'Handoffs; waiting ones oldest first, with their queue position',

@@ -110,14 +110,12 @@ export class HandoffService {
       this.deps.metrics.handoffs.inc({ reason: handoff.reason, tier: handoff.tier });
       await this.publish(input.shop.id, { type: 'handoff', handoff });
     }
-    const current = (await store.handoffs.get(input.shop.id, handoff.id)) ?? handoff;
+    const current = handoff;
     if (current.status === 'assigned') return { handoff: current, created, replies: [] };
 
     const hours = input.settings.businessHours as BusinessHours | undefined;
     const open = withinBusinessHours(hours, this.now());
-    const online = (await store.agents.list(input.shop.id)).filter(
-      (a) => isOnline(a, this.now()) && canServe(a, current),
-    );
+    const online = await this.agentsFor(current);
     if (!open || online.length === 0) {
       const ticket =
         (await store.tickets.openFor(input.shop.id, input.conversationId)) ??
@@ -135,7 +133,7 @@ export class HandoffService {
           });
       return { handoff: current, created, replies: [{ text }], ticket };
     }
-    const queue = await this.queueStatus(current);
+    const queue = await this.queueStatus(current, online);
     return { handoff: current, created, replies: [{ text: this.queueText(input.locale, queue, created) }] };
   }
 
@@ -162,18 +160,10 @@ export class HandoffService {
    * Position among the handoffs waiting for the same tier and language, oldest first; the wait is
    * the shop's recent handling time spread over the agents who could take it.
    */
-  async queueStatus(handoff: Handoff): Promise<QueueStatus> {
+  async queueStatus(handoff: Handoff, online?: Agent[]): Promise<QueueStatus> {
     const { store } = this.deps;
-    const now = this.now();
-    const lang = handoff.locale.slice(0, 2);
-    const queue = (await store.handoffs.queued(handoff.shopId)).filter(
-      (h) => h.tier === handoff.tier && h.locale.slice(0, 2) === lang,
-    );
-    const index = queue.findIndex((h) => h.id === handoff.id);
-    const position = index < 0 ? queue.length + 1 : index + 1;
-    const agents = (await store.agents.list(handoff.shopId)).filter(
-      (a) => isOnline(a, now) && canServe(a, handoff),
-    );
+    const position = await store.handoffs.positionOf(handoff);
+    const agents = online ?? (await this.agentsFor(handoff));
     const load = await store.handoffs.assignedCounts(handoff.shopId);
     let free = 0;
     for (const a of agents) free += Math.max(0, a.maxConcurrent - (load.get(a.id) ?? 0));
@@ -183,6 +173,14 @@ export class HandoffService {
         ? 1
         : Math.max(1, Math.ceil(((position - free) / Math.max(1, agents.length)) * handle));
     return { position, etaMinutes, agents: agents.length };
+  }
+
+  /** Online agents who could take this handoff. */
+  private async agentsFor(handoff: Handoff): Promise<Agent[]> {
+    const now = this.now();
+    return (await this.deps.store.agents.list(handoff.shopId)).filter(
+      (a) => isOnline(a, now) && canServe(a, handoff),
+    );
   }
 
   /** Queue positions of every waiting handoff (per tier and language), for the agents' list. */

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
 import type { Db } from './db';
 import { handoffs } from './schema';
 import { newId } from '../ids';
@@ -200,6 +200,27 @@ export class HandoffsRepo {
   /** Everything waiting in the shop's queue, oldest first (routing and positions read it). */
   async queued(shopId: string): Promise<Handoff[]> {
     return this.list(shopId, { statuses: QUEUED, limit: 1000 });
+  }
+
+  /**
+   * 1 + the handoffs waiting ahead of this one for the same tier and language (oldest first, ids
+   * breaking ties): one COUNT, however long the queue.
+   */
+  async positionOf(h: Pick<Handoff, 'id' | 'shopId' | 'tier' | 'locale' | 'queuedAt'>): Promise<number> {
+    const queuedAt = new Date(h.queuedAt);
+    const [row] = await this.db
+      .select({ n: count() })
+      .from(handoffs)
+      .where(
+        and(
+          eq(handoffs.shopId, h.shopId),
+          inArray(handoffs.status, [...QUEUED]),
+          eq(handoffs.tier, h.tier),
+          sql`left(${handoffs.locale}, 2) = ${h.locale.slice(0, 2)}`,
+          or(lt(handoffs.queuedAt, queuedAt), and(eq(handoffs.queuedAt, queuedAt), lt(handoffs.id, h.id))),
+        ),
+      );
+    return Number(row?.n ?? 0) + 1;
   }
 
   /** Conversations an agent is serving now (their load, against `maxConcurrent`). */

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { startKefuProcess } from '../support/process';
 import { tempDir } from '../support/server';
 import { createTestDatabase } from '../support/services';
+import { load, summary, table } from './load';
 
 // npm run bench:turn -- --n 2000 --c 20 [--database-url postgres://…] [--redis-url redis://…]
 // Sends N messages over HTTP at concurrency C to the demo shop (each virtual customer has its own
@@ -35,46 +36,6 @@ const questions = [
   '谢谢',
   '你们支持货到付款吗',
 ];
-
-interface Result {
-  seconds: number;
-  latencies: number[];
-  errors: number;
-}
-
-async function load(send: (i: number) => Promise<Response>): Promise<Result> {
-  const latencies: number[] = [];
-  let errors = 0;
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: C }, async () => {
-      for (let i = next++; i < N; i = next++) {
-        const t0 = performance.now();
-        const res = await send(i).catch(() => undefined);
-        if (!res || res.status !== 200) errors++;
-        await res?.arrayBuffer();
-        latencies.push(performance.now() - t0);
-      }
-    }),
-  );
-  return { seconds: (performance.now() - started) / 1000, latencies, errors };
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-}
-
-function summary(name: string, r: Result) {
-  const sorted = [...r.latencies].sort((a, b) => a - b);
-  return {
-    name,
-    rps: N / r.seconds,
-    p50: percentile(sorted, 50),
-    p99: percentile(sorted, 99),
-    errors: r.errors,
-  };
-}
 
 async function startEcho(): Promise<{ url: string; stop(): void }> {
   const root = path.resolve(__dirname, '../..');
@@ -119,21 +80,15 @@ async function main() {
     await Promise.all(Array.from({ length: 50 }, (_, i) => kefuSend(i).then((r) => r.arrayBuffer())));
     await Promise.all(Array.from({ length: 50 }, (_, i) => echoSend(i).then((r) => r.arrayBuffer())));
 
-    const kefuResult = summary('kefu turn (demo shop)', await load(kefuSend));
-    const echoResult = summary('express JSON echo', await load(echoSend));
+    const kefuResult = summary('kefu turn (demo shop)', await load(N, C, kefuSend));
+    const echoResult = summary('express JSON echo', await load(N, C, echoSend));
     const storage = values['database-url'] ? 'PostgreSQL' : 'embedded PGlite';
     const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
     console.log(
       `\nbench:turn  N=${N} C=${C} users=${USERS}  storage=${storage}${values['redis-url'] ? ' + Redis' : ''}`,
     );
     console.log(`machine: ${cpu}, ${os.cpus().length} cores, node ${process.version}\n`);
-    console.log('| endpoint | turns/s | p50 ms | p99 ms | errors |');
-    console.log('|---|---:|---:|---:|---:|');
-    for (const r of [kefuResult, echoResult]) {
-      console.log(
-        `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.errors} |`,
-      );
-    }
+    console.log(table('turns', [kefuResult, echoResult]));
     console.log(`\nkefu / echo throughput ratio: ${(kefuResult.rps / echoResult.rps).toFixed(3)}`);
   } finally {
     echo.stop();
