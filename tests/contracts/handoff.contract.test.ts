@@ -5,9 +5,8 @@ import {
   TRANSITIONS,
 } from '../../bot/handoff/state-machine';
 import { isKefuError } from '../../bot/errors';
-import { type Database, openDatabase } from '../../bot/store/db';
 import { Store } from '../../bot/store/store';
-import { createTestDatabase, describeWith, serviceUrl } from '../support/services';
+import { type OpenTestDatabase, onEveryDatabase } from '../support/services';
 
 /** How to reach each status from a new request, by legal moves only. */
 const PATH_TO: Record<HandoffStatus, HandoffEvent[]> = {
@@ -22,7 +21,7 @@ const PATH_TO: Record<HandoffStatus, HandoffEvent[]> = {
  * Every legal and illegal move of the state machine against a real database: the store's
  * conditional UPDATE must follow the table exactly, and refuse the rest with a 409.
  */
-function handoffContract(open: () => Promise<{ database: Database; cleanup(): Promise<void> }>) {
+function handoffContract(open: OpenTestDatabase) {
   let store: Store;
   let cleanup: () => Promise<void>;
   let shopId: string;
@@ -147,19 +146,4 @@ function handoffContract(open: () => Promise<{ database: Database; cleanup(): Pr
   });
 }
 
-describe('handoff state machine in the store: embedded PGlite', () => {
-  handoffContract(async () => ({
-    database: await openDatabase({ dataDir: ':memory:' }),
-    cleanup: async () => undefined,
-  }));
-});
-
-describeWith('DATABASE_URL')('handoff state machine in the store: PostgreSQL', () => {
-  handoffContract(async () => {
-    const testDb = await createTestDatabase(serviceUrl('DATABASE_URL')!);
-    return {
-      database: await openDatabase({ databaseUrl: testDb.url, dataDir: ':memory:' }),
-      cleanup: testDb.drop,
-    };
-  });
-});
+onEveryDatabase('handoff state machine in the store', handoffContract);

@@ -1,11 +1,10 @@
 import { eq } from 'drizzle-orm';
 import { shops } from '../../bot/store/schema';
-import { openDatabase, type Database } from '../../bot/store/db';
 import { Store } from '../../bot/store/store';
-import { createTestDatabase, describeWith, serviceUrl } from '../support/services';
+import { type OpenTestDatabase, onEveryDatabase } from '../support/services';
 
 /** One repository contract, run against every database the platform supports. */
-function storeContract(open: () => Promise<{ database: Database; cleanup(): Promise<void> }>) {
+function storeContract(open: OpenTestDatabase) {
   let store: Store;
   let cleanup: () => Promise<void>;
 
@@ -184,19 +183,4 @@ function storeContract(open: () => Promise<{ database: Database; cleanup(): Prom
   });
 }
 
-describe('store contract: embedded PGlite', () => {
-  storeContract(async () => ({
-    database: await openDatabase({ dataDir: ':memory:' }),
-    cleanup: async () => undefined,
-  }));
-});
-
-describeWith('DATABASE_URL')('store contract: PostgreSQL', () => {
-  storeContract(async () => {
-    const testDb = await createTestDatabase(serviceUrl('DATABASE_URL')!);
-    return {
-      database: await openDatabase({ databaseUrl: testDb.url, dataDir: ':memory:' }),
-      cleanup: testDb.drop,
-    };
-  });
-});
+onEveryDatabase('store contract', storeContract);

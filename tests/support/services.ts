@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
+import { type Database, openDatabase } from '../../bot/store/db';
 
 /**
  * Integration suites need real servers. In CI (CI=true) a missing server is a failure; on a
@@ -36,4 +37,25 @@ export async function createTestDatabase(baseUrl: string): Promise<{ url: string
       await c.end();
     },
   };
+}
+
+export type OpenTestDatabase = () => Promise<{ database: Database; cleanup(): Promise<void> }>;
+
+/** Runs a repository contract against the embedded PGlite and, when configured, PostgreSQL. */
+export function onEveryDatabase(name: string, contract: (open: OpenTestDatabase) => void): void {
+  describe(`${name}: embedded PGlite`, () => {
+    contract(async () => ({
+      database: await openDatabase({ dataDir: ':memory:' }),
+      cleanup: async () => undefined,
+    }));
+  });
+  describeWith('DATABASE_URL')(`${name}: PostgreSQL`, () => {
+    contract(async () => {
+      const testDb = await createTestDatabase(serviceUrl('DATABASE_URL')!);
+      return {
+        database: await openDatabase({ databaseUrl: testDb.url, dataDir: ':memory:' }),
+        cleanup: testDb.drop,
+      };
+    });
+  });
 }
