@@ -68,6 +68,8 @@ interface Heard {
   picked?: TicketOption;
   /** Anything understood at all (a refused past date counts: the customer answered). */
   any: boolean;
+  /** A correction that changes nothing ("make it Saturday" when it already is): show the list again. */
+  again?: boolean;
 }
 
 const slotsOf = (turn: TurnContext) => turn.task.slots as unknown as TicketSlots;
@@ -110,7 +112,7 @@ export function createTicketSkill(deps: SkillDeps): Skill {
       }
       if (heard.any) {
         turn.task.attempts = 0;
-        return next(turn, deps, heard.search || !!heard.picked);
+        return next(turn, deps, heard.search || !!heard.picked || !!heard.again);
       }
       if (turn.task.step === 'confirm') {
         const answer = confirmation(turn);
@@ -204,6 +206,10 @@ function hear(turn: TurnContext): Heard {
     } else if (date !== s.date) {
       s.date = date;
       heard.search = true;
+    } else if (kind !== 'date' && s.options) {
+      // Say so, rather than only re-asking: the customer may think the change was not understood.
+      turn.reply({ text: turn.t('date.same', { date: formatDay(date, turn.locale, today(turn)) }) });
+      heard.again = true;
     }
   }
 
