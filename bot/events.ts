@@ -96,5 +96,7 @@ export const topics = {
   /** Handoffs, drafts, tickets and handed-over conversations' messages, for a shop's agents. */
   agents: (shopId: string) => `agents:${shopId}`,
   modelPublished: 'model.published',
+  /** A shop's knowledge entries were saved or deleted (matched at once, before the next publish). */
+  knowledgeChanged: 'knowledge.changed',
   shopUpdated: 'shop.updated',
 };

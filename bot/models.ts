@@ -3,13 +3,18 @@ import type { Store } from './store/store';
 
 interface Cached {
   version: number;
+  /** The shop's knowledge revision the model was loaded with (entries saved since publish count). */
+  revision: string;
+  artifact: unknown;
   model: NluModel;
   checkedAt: number;
 }
 
 /**
- * Each shop's newest published NLU model, loaded from the database and cached. A publish in any
- * process is seen here within `recheckMs` (or at once, via `invalidate`, on a model.published event).
+ * Each shop's newest published NLU model, loaded from the database and cached, over the shop's
+ * knowledge as it is now: an entry saved or deleted since the last publish is matched (or gone) at
+ * once. A publish or knowledge change in any process is seen here within `recheckMs` (or at once,
+ * via `invalidate`, on a model.published or knowledge.changed event).
  */
 export class ModelRegistry {
   private readonly cache = new Map<string, Cached>();
@@ -38,23 +43,27 @@ export class ModelRegistry {
   }
 
   private async refresh(shopId: string, cached: Cached | undefined): Promise<Cached> {
-    const version = await this.store.models.latestVersion(shopId);
-    if (cached && cached.version === version) {
+    const [version, revision] = await Promise.all([
+      this.store.models.latestVersion(shopId),
+      this.store.knowledge.revision(shopId),
+    ]);
+    if (cached && cached.version === version && cached.revision === revision) {
       cached.checkedAt = Date.now();
       return cached;
     }
-    let model: NluModel;
-    if (version === 0) {
-      // Never published: the built-in intents only, no shop knowledge yet.
+    let artifact: unknown;
+    if (cached && cached.version === version) {
+      artifact = cached.artifact;
+    } else if (version === 0) {
+      // Never published: the built-in intents, and the shop's entries matched lexically.
       const shop = await this.store.shops.findById(shopId);
-      model = this.engine.load(
-        await this.engine.train({ shopId, locales: shop?.locales ?? [], knowledge: [] }),
-      );
+      artifact = await this.engine.train({ shopId, locales: shop?.locales ?? [], knowledge: [] });
     } else {
-      const latest = await this.store.models.latest(shopId);
-      model = this.engine.load(latest?.artifact);
+      artifact = (await this.store.models.latest(shopId))?.artifact;
     }
-    const next = { version, model, checkedAt: Date.now() };
+    const entries = await this.store.knowledge.list(shopId);
+    const model = this.engine.load(artifact, entries);
+    const next = { version, revision, artifact, model, checkedAt: Date.now() };
     this.cache.set(shopId, next);
     return next;
   }

@@ -68,8 +68,11 @@ export interface NluModel {
 export interface NluEngine {
   /** Builds a serialisable model artifact (stored in the database, versioned). */
   train(data: ShopTrainingData, onProgress?: (fraction: number) => void): Promise<unknown>;
-  /** Turns a stored artifact back into a model that parses. */
-  load(artifact: unknown): NluModel;
+  /**
+   * Turns a stored artifact back into a model that parses. `entries`: the shop's knowledge as it is
+   * now, when it may have changed since the artifact was trained (matched at once, lexically).
+   */
+  load(artifact: unknown, entries?: readonly KnowledgeEntry[]): NluModel;
 }
 
 /** The summary of an NLU result that the messages API returns and the store keeps per turn. */

@@ -14,10 +14,12 @@ export function registerPublishJob(deps: {
   models: ModelRegistry;
   events: EventBus;
 }): void {
-  void deps.events.subscribe(topics.modelPublished, (event) => {
+  const invalidate = (event: unknown) => {
     const shopId = (event as { shopId?: unknown }).shopId;
     if (typeof shopId === 'string') deps.models.invalidate(shopId);
-  });
+  };
+  void deps.events.subscribe(topics.modelPublished, invalidate);
+  void deps.events.subscribe(topics.knowledgeChanged, invalidate);
   deps.jobs.register(PUBLISH_JOB, async (job, progress) => {
     const shop = await deps.store.shops.findById(job.shopId);
     if (!shop) throw new Error('shop no longer exists');

@@ -1,6 +1,7 @@
 import type { Reply } from './activity';
 import { type Catalog, loadCatalog, translate } from './i18n';
 import { newId } from './ids';
+import { knowledgeOutranks } from './knowledge';
 import type { DialogueState, Outcome, Skill, Task, TurnContext } from './skill';
 
 /** The parts of a turn the pipeline knows before a skill runs. */
@@ -167,17 +168,30 @@ export class SkillRouter {
       );
     }
 
-    const intentSkill =
+    let intentSkill =
       input.nlu.intent && input.nlu.confidence >= BEGIN_CONFIDENCE
         ? this.byIntent.get(input.nlu.intent)
         : undefined;
+    let confidence = input.nlu.confidence;
+    // A general question the shop's knowledge answers gets the shop's answer, unless it is about the
+    // customer's own order (or refund, recharge, booking) or continues the task in progress.
+    const knowledgeSkill = this.byIntent.get('faq');
+    if (
+      knowledgeSkill &&
+      intentSkill !== knowledgeSkill &&
+      input.nlu.intent !== null &&
+      knowledgeOutranks(input.nlu, intentSkill?.id, active?.skill)
+    ) {
+      intentSkill = knowledgeSkill;
+      confidence = input.nlu.knowledge[0]!.score;
+    }
     const activeSkill = active && this.byId.get(active.skill);
     // A message that carries what the task asked for ("45", an order id) answers it, unless it
     // clearly starts another task ("订单1003退款" while tracking a parcel).
     const switching =
       intentSkill &&
       intentSkill.id !== active?.skill &&
-      input.nlu.confidence >= SWITCH_CONFIDENCE &&
+      confidence >= SWITCH_CONFIDENCE &&
       !NON_INTERRUPTING.has(input.nlu.intent ?? '') &&
       (!answersTask || !!intentSkill.continue);
     if (active && activeSkill?.continue && !switching) {
@@ -225,7 +239,13 @@ export class SkillRouter {
       if (!onStack) state.stack.push(task);
     } else {
       state.stack = state.stack.filter((t) => t !== task);
-      if (outcome.status === 'done' && skill.satisfaction && state.stack.length === 0) {
+      // Not after a login prompt or an answer the customer did not get: there is nothing to rate.
+      if (
+        outcome.status === 'done' &&
+        !outcome.unresolved &&
+        skill.satisfaction &&
+        state.stack.length === 0
+      ) {
         replies.push(this.satisfactionQuestion(input.locale));
       }
       if (outcome.status !== 'handoff') this.offerResume(state, input.locale, replies);

@@ -71,7 +71,8 @@ export interface TurnContext {
 
 export type Outcome =
   | { status: 'waiting' }
-  | { status: 'done' }
+  /** `unresolved`: the task ended without doing what was asked (a login prompt): no satisfaction question. */
+  | { status: 'done'; unresolved?: boolean }
   | { status: 'cancelled' }
   | { status: 'handoff'; reason: string };
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import type { KnowledgeMatch, NluModel, NluResult, ParseContext, ShopTrainingData } from '../bot/nlu';
+import type { NluModel, NluResult, ParseContext, ShopTrainingData } from '../bot/nlu';
 import type { KnowledgeEntry } from '../bot/store/knowledge.repo';
 import { builtinTrainingData } from './builtin/builtin-data';
 import {
@@ -14,6 +14,8 @@ import {
 } from './classifier/intent-classifier';
 import { extractEntities } from './entities';
 import { Bm25Index, retrievalTerms } from './knowledge/bm25';
+import { ANSWER_SCORE } from '../bot/knowledge';
+import { KnowledgeMatcher, entryFingerprint, entryLabel } from './knowledge/matcher';
 import { detectLocale } from './lang/detect';
 import { normalize } from './normalize';
 import { analyzeSentiment } from './sentiment/sentiment';
@@ -21,13 +23,17 @@ import { analyzeSentiment } from './sentiment/sentiment';
 export const FAQ_INTENT = 'faq';
 
 /**
- * How sure the knowledge match must be to win over the intent classifier: an entry the merchant
- * wrote that matches this well is the answer even when a built-in intent is also likely.
+ * How sure the knowledge match must be to win over the intent classifier on its own: an entry the
+ * merchant wrote that matches this well is the answer even when a built-in intent is also likely.
+ * (Below it, the dialogue manager arbitrates: bot/router.ts.)
  */
 export const KNOWLEDGE_OVERRIDE = 0.8;
-/** Below this fused score a knowledge entry is not offered as the intent `faq` at all. */
-export const KNOWLEDGE_MIN = 0.45;
 const MAX_KNOWLEDGE_NEGATIVES = 600;
+/**
+ * Above this many entries the entry classifier is not trained (its size and training time grow with
+ * the entries): large shops are matched lexically, which needs no training at all.
+ */
+export const MAX_CLASSIFIER_ENTRIES = 1500;
 
 const entrySchema = z.object({
   id: z.string(),
@@ -42,8 +48,9 @@ export interface ShopModelArtifact {
   formatVersion: 2;
   intents: IntentModelArtifact;
   knowledge: {
+    /** The entries as they were at publish (the classifier was trained on these). */
     entries: KnowledgeEntry[];
-    /** Classifier over the entries plus `oos`; absent when the shop has no entries. */
+    /** Classifier over the entries plus `oos`; absent below two entries or above MAX_CLASSIFIER_ENTRIES. */
     classifier?: IntentModelArtifact;
   };
 }
@@ -74,7 +81,8 @@ export async function trainShopModel(
       onProgress: (f) => onProgress?.(entries.length ? f * 0.8 : f),
     }));
   let classifier: IntentModelArtifact | undefined;
-  if (entries.length > 0) {
+  // One entry is not a classification problem (and cannot train one): lexical matching answers it.
+  if (entries.length >= 2 && entries.length <= MAX_CLASSIFIER_ENTRIES) {
     classifier = await trainIntentClassifier(knowledgeExamples(entries, examples), {
       seed: data.seed ?? 1,
       onProgress: (f) => onProgress?.(0.8 + f * 0.2),
@@ -118,7 +126,7 @@ export function builtinIntentsKey(): string {
  */
 function knowledgeExamples(entries: KnowledgeEntry[], intentExamples: { text: string; intent: string }[]) {
   const own = entries.flatMap((e) =>
-    [e.question, ...e.similar].map((text) => ({ text, intent: `${FAQ_INTENT}:${e.id}` })),
+    [e.question, ...e.similar].map((text) => ({ text, intent: entryLabel(e.id) })),
   );
   const index = new Bm25Index(
     own.map((o) => ({ label: o.intent, terms: retrievalTerms(normalize(o.text)) })),
@@ -131,38 +139,29 @@ function knowledgeExamples(entries: KnowledgeEntry[], intentExamples: { text: st
   return [...own, ...negatives.filter((_, i) => i % step === 0)];
 }
 
-export function loadShopModel(raw: unknown): NluModel {
-  const artifact = artifactSchema.parse(raw);
-  return new ShopModel(artifact as unknown as ShopModelArtifact);
-}
-
-let background: string[][] | undefined;
-
-/** Document frequencies of everyday customer language, so a shop's few entries do not make "how" rare. */
-function backgroundTerms(): string[][] {
-  background ??= builtinTrainingData().map((x) => retrievalTerms(normalize(x.text)));
-  return background;
+/**
+ * A model from its stored artifact. `current` are the shop's entries now, when they may differ from
+ * the published ones: new and edited entries are then matched lexically until the next publish,
+ * deleted ones are gone at once.
+ */
+export function loadShopModel(raw: unknown, current?: readonly KnowledgeEntry[]): NluModel {
+  const artifact = artifactSchema.parse(raw) as unknown as ShopModelArtifact;
+  return new ShopModel(artifact, current);
 }
 
 class ShopModel implements NluModel {
   private readonly intents: ReturnType<typeof loadIntentClassifier>;
-  private readonly entryClassifier?: ReturnType<typeof loadIntentClassifier>;
-  private readonly entries = new Map<string, KnowledgeEntry>();
-  private readonly index?: Bm25Index;
+  private readonly knowledge: KnowledgeMatcher;
 
-  constructor(artifact: ShopModelArtifact) {
+  constructor(artifact: ShopModelArtifact, current?: readonly KnowledgeEntry[]) {
     this.intents = loadIntentClassifier(artifact.intents);
     const { entries, classifier } = artifact.knowledge;
-    for (const e of entries) this.entries.set(e.id, e);
-    if (entries.length > 0) {
-      this.index = new Bm25Index(
-        entries.flatMap((e) =>
-          [e.question, ...e.similar].map((text) => ({ label: e.id, terms: retrievalTerms(normalize(text)) })),
-        ),
-        backgroundTerms(),
-      );
-    }
-    if (classifier) this.entryClassifier = loadIntentClassifier(classifier);
+    const trained = new Map(classifier ? entries.map((e) => [e.id, entryFingerprint(e)]) : []);
+    this.knowledge = new KnowledgeMatcher(
+      current ?? entries,
+      classifier ? loadIntentClassifier(classifier) : undefined,
+      trained,
+    );
   }
 
   async parse(input: { text: string; locale?: string; context?: ParseContext }): Promise<NluResult> {
@@ -193,14 +192,14 @@ class ShopModel implements NluModel {
 
     const prediction = this.intents.predict(input.text);
     const ranking = prediction.ranking;
-    const knowledge = this.matchKnowledge(input.text, normalized, locale);
+    const knowledge = this.knowledge.match(input.text, locale);
     const best = knowledge[0];
 
     let intent = prediction.intent;
     let confidence = prediction.confidence;
     if (
       best &&
-      best.score >= KNOWLEDGE_MIN &&
+      best.score >= ANSWER_SCORE &&
       (!intent || (best.score >= KNOWLEDGE_OVERRIDE && best.score >= confidence))
     ) {
       intent = FAQ_INTENT;
@@ -220,27 +219,5 @@ class ShopModel implements NluModel {
       knowledge,
       sentiment,
     };
-  }
-
-  /** Entries of the customer's language, BM25 coverage fused with the entry classifier's probability. */
-  private matchKnowledge(text: string, normalized: string, locale: string): KnowledgeMatch[] {
-    if (!this.index) return [];
-    const lang = locale.slice(0, 2);
-    const lexical = new Map(this.index.search(retrievalTerms(normalized), 10).map((r) => [r.label, r.score]));
-    const probs = new Map<string, number>();
-    if (this.entryClassifier) {
-      for (const r of this.entryClassifier.predict(text).ranking) {
-        if (r.intent.startsWith(`${FAQ_INTENT}:`))
-          probs.set(r.intent.slice(FAQ_INTENT.length + 1), r.confidence);
-      }
-    }
-    const matches: KnowledgeMatch[] = [];
-    for (const id of new Set([...lexical.keys(), ...probs.keys()])) {
-      const entry = this.entries.get(id);
-      if (!entry || entry.locale.slice(0, 2) !== lang) continue;
-      const score = 0.5 * (lexical.get(id) ?? 0) + 0.5 * (probs.get(id) ?? 0);
-      if (score > 0.05) matches.push({ id, question: entry.question, answer: entry.answer, score });
-    }
-    return matches.sort((a, b) => b.score - a.score).slice(0, 5);
   }
 }

@@ -77,6 +77,7 @@ export function createAdminApi(platform: Platform): HttpModule {
           return { ...e, id };
         });
         const upserted = await store.knowledge.upsert(shopOf(res).id, withIds);
+        await platform.events.publish(topics.knowledgeChanged, { shopId: shopOf(res).id });
         res.json({ upserted, ids: withIds.map((e) => e.id) });
       });
 
@@ -87,6 +88,7 @@ export function createAdminApi(platform: Platform): HttpModule {
       app.delete(`${shopRoute}/knowledge/:entryId`, requireShopKey(auth), async (req, res) => {
         const deleted = await store.knowledge.delete(shopOf(res).id, String(req.params.entryId));
         if (!deleted) throw errors.notFound('Knowledge entry');
+        await platform.events.publish(topics.knowledgeChanged, { shopId: shopOf(res).id });
         res.status(204).end();
       });
 

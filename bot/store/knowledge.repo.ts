@@ -1,4 +1,4 @@
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, count, eq, max } from 'drizzle-orm';
 import type { Db } from './db';
 import { knowledgeEntries, nluArtifactCache, nluModels } from './schema';
 import { desc } from 'drizzle-orm';
@@ -36,6 +36,15 @@ export class KnowledgeRepo {
       }
     });
     return entries.length;
+  }
+
+  /** Changes whenever an entry is saved or deleted: how many there are and the latest save. */
+  async revision(shopId: string): Promise<string> {
+    const [row] = await this.db
+      .select({ n: count(), latest: max(knowledgeEntries.updatedAt) })
+      .from(knowledgeEntries)
+      .where(eq(knowledgeEntries.shopId, shopId));
+    return `${row?.n ?? 0}:${row?.latest ? new Date(row.latest).getTime() : 0}`;
   }
 
   async list(shopId: string): Promise<KnowledgeEntry[]> {

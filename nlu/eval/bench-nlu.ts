@@ -4,13 +4,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { EngineName } from './engines';
+import type { KbEvalReport } from './kb-eval';
 import type { EvalReport } from './nlu-eval';
 
 /**
- * Runs `nlu:eval` on every data set in ../shared/datasets with both engines, one child process per
- * run (so peak RSS is per run and runs never share a heap), and writes docs/nlu-benchmarks.md.
+ * Runs `nlu:eval` on every data set in ../shared/datasets with both engines, and `kb:eval` on every
+ * set of ../shared/datasets/faq_fewshot, one child process per run (so peak RSS is per run and runs
+ * never share a heap), and writes docs/nlu-benchmarks.md.
  *
- *   npm run bench:nlu [-- --only clinc150,snips] [--engines kefu,nlpjs]
+ *   npm run bench:nlu [-- --only clinc150,snips,faq_fewshot] [--engines kefu,nlpjs]
  * (--only / --engines rewrite the page with just those runs.)
  */
 
@@ -19,6 +21,15 @@ const DATASETS = path.resolve(REPO_ROOT, '..', 'shared', 'datasets');
 const OUT = path.join(REPO_ROOT, 'docs', 'nlu-benchmarks.md');
 const TSX = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
 const EVAL_SCRIPT = 'nlu/eval/nlu-eval.ts';
+const KB_EVAL_SCRIPT = 'nlu/eval/kb-eval.ts';
+const FAQ_SETS = path.join(DATASETS, 'faq_fewshot');
+
+/** The issue's few-shot knowledge floors (right answers directly; the table's "floor" column only). */
+const KB_FLOORS: Record<string, { right: number; oosNotAnswered?: number }> = {
+  banking77: { right: 0.62 },
+  clinc150: { right: 0.62, oosNotAnswered: 0.7 },
+  smp2017_ecdt_task1: { right: 0.7 },
+};
 
 interface Floor {
   metric: 'accuracy' | 'clinc';
@@ -73,6 +84,46 @@ export function planJobs(datasetsDir: string, engines: EngineName[], only?: stri
   return jobs;
 }
 
+/** `kb:eval` arguments per faq_fewshot set, paths relative to the repo root. */
+export function planKbJobs(faqDir: string): { dataset: string; args: string[] }[] {
+  if (!existsSync(faqDir)) return [];
+  return readdirSync(faqDir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(path.join(faqDir, d.name, 'knowledge.jsonl')))
+    .map((d) => d.name)
+    .sort()
+    .map((dataset) => ({
+      dataset,
+      args: ['--knowledge', 'knowledge.jsonl', '--test', 'test.jsonl'].map((a) =>
+        a.endsWith('.jsonl') ? path.relative(REPO_ROOT, path.join(faqDir, dataset, a)) : a,
+      ),
+    }));
+}
+
+interface KbResult {
+  dataset: string;
+  args: string[];
+  report?: KbEvalReport;
+  error?: string;
+}
+
+function runChild(script: string, args: string[], tag: string, onStderr?: (text: string) => void) {
+  return new Promise<string>((resolve, reject) => {
+    const child = spawn(TSX, [script, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      const text = d.toString();
+      onStderr?.(text);
+      process.stderr.write(`  [${tag}] ${text}`);
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`${tag} exited with ${code}`));
+      resolve(stdout.trim().split('\n').pop() ?? '');
+    });
+  });
+}
+
 interface JobResult {
   job: BenchJob;
   report?: EvalReport;
@@ -81,32 +132,17 @@ interface JobResult {
   error?: string;
 }
 
-function runJob(job: BenchJob): Promise<{ report: EvalReport; modelMb?: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(TSX, [EVAL_SCRIPT, ...job.args], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let modelMb: number | undefined;
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => {
-      const text = d.toString();
-      const size = /model artifact ([\d.]+) MB/.exec(text);
-      if (size) modelMb = Number(size[1]);
-      process.stderr.write(`  [${job.dataset}/${job.engine}] ${text}`);
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const last = stdout.trim().split('\n').pop() ?? '';
-      if (code !== 0) return reject(new Error(`${job.dataset}/${job.engine} exited with ${code}`));
-      try {
-        resolve({ report: JSON.parse(last) as EvalReport, modelMb });
-      } catch {
-        reject(new Error(`${job.dataset}/${job.engine}: no JSON result line`));
-      }
-    });
+async function runJob(job: BenchJob): Promise<{ report: EvalReport; modelMb?: number }> {
+  let modelMb: number | undefined;
+  const last = await runChild(EVAL_SCRIPT, job.args, `${job.dataset}/${job.engine}`, (text) => {
+    const size = /model artifact ([\d.]+) MB/.exec(text);
+    if (size) modelMb = Number(size[1]);
   });
+  try {
+    return { report: JSON.parse(last) as EvalReport, modelMb };
+  } catch {
+    throw new Error(`${job.dataset}/${job.engine}: no JSON result line`);
+  }
 }
 
 const fmt = (v: number | null, digits = 3): string => (v === null ? '–' : v.toFixed(digits));
@@ -121,7 +157,51 @@ function floorCell(dataset: string, r: EvalReport): string {
   return `≥ ${floor.value}: ${r.accuracy >= floor.value ? 'met' : 'NOT met'}`;
 }
 
-export function renderMarkdown(results: JobResult[], started: Date): string {
+function kbFloorCell(dataset: string, r: KbEvalReport): string {
+  const floor = KB_FLOORS[dataset];
+  if (!floor) return '';
+  const ok =
+    r.right >= floor.right &&
+    r.wrong <= 0.15 &&
+    r.right > r.baselineTop1 &&
+    r.p99Ms <= 5 &&
+    (floor.oosNotAnswered === undefined || (r.oosNotAnswered ?? 0) >= floor.oosNotAnswered);
+  const oos = floor.oosNotAnswered === undefined ? '' : `, OOS not answered ≥ ${floor.oosNotAnswered}`;
+  return `right ≥ ${floor.right}${oos}, wrong ≤ 0.15, > baseline top-1, p99 ≤ 5 ms: ${ok ? 'met' : 'NOT met'}`;
+}
+
+function renderKb(kb: KbResult[]): string[] {
+  if (kb.length === 0) return [];
+  const lines = ['## Shop knowledge, few examples per entry (faq_fewshot)', ''];
+  lines.push(
+    'Generated by the same run through `npm run kb:eval` (nlu/eval/kb-eval.ts): each intent of a public set is one',
+    'knowledge entry of 4 phrasings (../shared/datasets/faq_fewshot/README.md), published with the bot’s own',
+    'trainShopModel, and every test question decided as the dialogue manager does for a new anonymous customer',
+    '(bot/knowledge.ts). Rates are of the in-scope questions; "built-in" = a built-in task intent took the',
+    'question. The baseline (TF-IDF over character 1–3-grams, nearest sentence, no threshold) runs in the same',
+    'process on the same files.',
+    '',
+    '| set | entries | questions | right | wrong | did-you-mean hit | did-you-mean miss | fallback | built-in | OOS not answered | baseline top-1 | baseline top-3 | publish s | p50 ms | p99 ms | floor |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  );
+  for (const { dataset, report: r, error } of kb) {
+    if (!r) {
+      lines.push(`| ${dataset} | failed: ${error ?? '?'} |||||||||||||||`);
+      continue;
+    }
+    lines.push(
+      `| ${dataset} | ${r.entries} | ${r.questions} | ${fmt(r.right)} | ${fmt(r.wrong)} | ${fmt(r.didYouMeanHit)} | ${fmt(r.didYouMeanMiss)} | ${fmt(r.fallback)} | ${fmt(r.builtin)} | ${fmt(r.oosNotAnswered)} | ${fmt(r.baselineTop1)} | ${fmt(r.baselineTop3)} | ${r.publishSeconds.toFixed(1)} | ${fmt(r.p50Ms, 2)} | ${fmt(r.p99Ms, 2)} | ${kbFloorCell(dataset, r)} |`,
+    );
+  }
+  lines.push('', '```sh');
+  for (const { args } of kb) lines.push(`npm run --silent kb:eval -- ${args.join(' ')}`);
+  lines.push('```', '', '```json');
+  for (const { report } of kb) if (report) lines.push(JSON.stringify(report));
+  lines.push('```', '');
+  return lines;
+}
+
+export function renderMarkdown(results: JobResult[], started: Date, kb: KbResult[] = []): string {
   const cpus = os.cpus();
   const lines: string[] = [];
   lines.push('# NLU benchmarks', '');
@@ -151,6 +231,7 @@ export function renderMarkdown(results: JobResult[], started: Date): string {
       `| ${job.dataset} | ${r.engine} | ${r.n} | ${r.intents} | ${fmt(r.accuracy)} | ${fmt(r.inScopeAccuracy)} | ${fmt(r.oosRecall)} | ${fmt(r.oosPrecision)} | ${fmt(r.macroF1)} | ${r.trainSeconds.toFixed(1)} | ${fmt(r.p50Ms, 2)} | ${fmt(r.p99Ms, 2)} | ${r.peakRssMb} | ${modelMb === undefined ? '–' : modelMb.toFixed(1)} | ${floorCell(job.dataset, r)} |`,
     );
   }
+  lines.push(...renderKb(kb));
   lines.push(
     '',
     'Latencies are per utterance through the whole bot parse (normalisation, language, entities, sentiment,',
@@ -213,6 +294,19 @@ async function main(): Promise<void> {
       process.stderr.write(`bench: ${(err as Error).message}\n`);
     }
     await writeMarkdown(renderMarkdown(results, started));
+  }
+  const kb: KbResult[] = [];
+  for (const job of planKbJobs(FAQ_SETS).filter(() => !only || only.includes('faq_fewshot'))) {
+    process.stderr.write(`bench: faq_fewshot/${job.dataset} / kb:eval\n`);
+    try {
+      const last = await runChild(KB_EVAL_SCRIPT, [...job.args, '--json'], `faq_fewshot/${job.dataset}`);
+      const report = JSON.parse(last) as KbEvalReport;
+      kb.push({ ...job, report });
+      process.stdout.write(`${JSON.stringify(report)}\n`);
+    } catch (err) {
+      kb.push({ ...job, error: (err as Error).message });
+    }
+    await writeMarkdown(renderMarkdown(results, started, kb));
   }
   process.stderr.write(`bench: wrote ${path.relative(REPO_ROOT, OUT)}\n`);
 }

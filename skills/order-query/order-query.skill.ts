@@ -170,7 +170,7 @@ export function createOrderQuerySkill(deps: SkillDeps): Skill {
 
   /** 猜你想问 quick replies: `suggest:<kind>:<orderId>`. */
   async function suggestion(turn: TurnContext): Promise<Outcome> {
-    if (!requireVerified(turn)) return { status: 'done' };
+    if (!requireVerified(turn)) return { status: 'done', unresolved: true };
     const [, kind = '', ...rest] = (turn.payload ?? '').split(':');
     const orderId = rest.join(':');
     if (!orderId) return lookup(turn);
@@ -205,10 +205,10 @@ export function createOrderQuerySkill(deps: SkillDeps): Skill {
     if (best && best.score >= ANONYMOUS_KNOWLEDGE_SCORE) {
       turn.reply({ text: best.answer });
       turn.reply({ text: turn.t('anonymous.login-note') });
-    } else {
-      requireVerified(turn);
+      return { status: 'done' };
     }
-    return { status: 'done' };
+    requireVerified(turn);
+    return { status: 'done', unresolved: true };
   }
 
   function reask(turn: TurnContext): void {
@@ -230,7 +230,7 @@ export function createOrderQuerySkill(deps: SkillDeps): Skill {
     },
     async continue(turn) {
       if (turn.payload?.startsWith(`${SUGGEST_POSTBACK}:`)) return suggestion(turn);
-      if (!requireVerified(turn)) return { status: 'done' };
+      if (!requireVerified(turn)) return { status: 'done', unresolved: true };
       const orderId = chosenOrderId(turn, pickerOptions(turn));
       if (!orderId && turn.nlu.intent === 'order.query' && turn.nlu.confidence >= SWITCH_CONFIDENCE) {
         // A new order question instead of a pick ("我的退款呢"): start the lookup over.

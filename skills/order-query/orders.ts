@@ -3,7 +3,7 @@ import { type Catalog, loadCatalog, translate } from '../../bot/i18n';
 import type { Outcome, TurnContext } from '../../bot/skill';
 import type { CommerceBackend, Order, OrderStatus } from '../../commerce/commerce';
 import { MAX_ATTEMPTS, callBackend, commonText, humanButton, pickOrdinal } from '../common/common';
-import { ANSWER_SCORE } from '../shop-knowledge/shop-knowledge.skill';
+import { ANSWER_SCORE } from '../../bot/knowledge';
 
 /**
  * Order helpers shared by the order-query and return-address skills (and the proactive

@@ -205,7 +205,7 @@ export function createRechargeSkill(deps: SkillDeps): Skill {
 
     async begin(turn) {
       // The top-up is charged to the customer's account: the shop must vouch for who they are.
-      if (!requireVerified(turn)) return { status: 'done' };
+      if (!requireVerified(turn)) return { status: 'done', unresolved: true };
       if (!backendFor(turn, deps)) return { status: 'done' };
       return advance(turn, hear(turn, 'start'));
     },

@@ -431,7 +431,7 @@ export function createRefundSkill(deps: SkillDeps): Skill {
     satisfaction: true,
 
     async begin(turn) {
-      if (!requireVerified(turn)) return { status: 'done' };
+      if (!requireVerified(turn)) return { status: 'done', unresolved: true };
       const backend = backendFor(turn, deps);
       if (!backend) return { status: 'done' };
       const slots = slotsOf(turn);

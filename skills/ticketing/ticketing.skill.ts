@@ -82,7 +82,7 @@ export function createTicketSkill(deps: SkillDeps): Skill {
     satisfaction: true,
 
     async begin(turn) {
-      if (!requireVerified(turn)) return { status: 'done' };
+      if (!requireVerified(turn)) return { status: 'done', unresolved: true };
       turn.task.slots = { passengers: 1 };
       hear(turn);
       carryOver(turn);
