@@ -9,7 +9,22 @@ import type { Store } from './store/store';
 
 /** JSON bodies up to `limit`; a malformed body is a 400 INVALID_JSON, an oversized one a 413. */
 export function jsonBody(limit = '256kb') {
-  return express.json({ limit, strict: true, type: ['application/json', 'application/*+json'] });
+  const types = ['application/json', 'application/*+json'];
+  const parse = express.json({ limit, strict: true, type: types });
+  // A form post or plain text would otherwise arrive as an empty body and fail as a vague 400.
+  return (req: Request, res: Response, next: NextFunction): void => {
+    if (!req.is(types)) {
+      next(
+        new KefuError(
+          'UNSUPPORTED_MEDIA_TYPE',
+          'Send the body as JSON (Content-Type: application/json).',
+          415,
+        ),
+      );
+      return;
+    }
+    parse(req, res, next);
+  };
 }
 
 /** Validates `data` against a schema at the edge; the core never sees unvalidated input. */

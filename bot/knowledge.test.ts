@@ -48,6 +48,14 @@ describe('knowledge arbitration', () => {
       ),
     ).toBe(true);
     expect(knowledgeOutranks(nlu('转人工', 'common.human', 0.9), 'handoff', undefined)).toBe(false);
+    // Own affairs with a doubtful task intent: the much surer entry answers.
+    expect(
+      knowledgeOutranks(
+        { ...nlu("my card hasn't arrived", 'order.query', 0.8), confidence: 0.5 },
+        'o',
+        undefined,
+      ),
+    ).toBe(true);
   });
 
   test('answer, did-you-mean (at most 3) or nothing, by score', () => {

@@ -65,5 +65,11 @@ export function knowledgeOutranks(
   // return-address skill, not the entry about changing a delivery address that shares a word with it.
   if (best.score < Math.min(nlu.confidence, SURE_SCORE)) return false;
   if (intentSkill !== undefined && intentSkill === activeSkill) return false;
-  return !aboutOwnAffairs(nlu);
+  // About their own affairs, the task wins when its intent is clear, or surer than the entry ("my
+  // card hasn't arrived" in a bank's shop is its own entry, not a doubtful order query).
+  if (aboutOwnAffairs(nlu)) return nlu.confidence < OWN_TASK_CONFIDENCE && best.score > nlu.confidence;
+  return true;
 }
+
+/** About their own affairs, a task intent at least this sure keeps the turn whatever an entry scores. */
+const OWN_TASK_CONFIDENCE = 0.7;

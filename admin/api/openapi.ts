@@ -381,7 +381,8 @@ export const openApiDocument = {
     '/api/v1/shops/{shopId}/messages': {
       parameters: [shopId],
       post: {
-        summary: "A customer's message (no apiKey: called by the shop's page or app)",
+        summary:
+          "A customer's message (no API key needed: called by the shop's page or app; a key that is sent must be valid)",
         requestBody: json({
           type: 'object',
           required: ['userId'],
@@ -416,9 +417,11 @@ export const openApiDocument = {
             }),
           },
           '400': common['400'],
-          '401': errorResponse('Bad userHash'),
+          '401': errorResponse('Bad userHash, or an Authorization header that is not a valid key'),
+          '403': errorResponse("Another shop's API key"),
           '404': common['404'],
           '413': errorResponse('text over 2,000 characters'),
+          '415': errorResponse('The body is not JSON'),
           '429': errorResponse('Rate limited'),
         },
       },

@@ -50,6 +50,11 @@ export function createAppChannel(platform: Platform): HttpModule {
     id: 'app',
     mount(app) {
       app.post('/api/v1/shops/:shopId/messages', jsonBody('64kb'), async (req, res) => {
+        // The endpoint is open to a shop's pages, but credentials that are sent must be right: a
+        // program with a wrong or revoked key hears so instead of chatting anonymously.
+        if (req.get('authorization') !== undefined && !(await authenticateShop(auth, req))) {
+          throw errors.unauthorized('The Authorization header must be "Bearer <API key>".');
+        }
         const body = parseInput(postMessageSchema, req.body);
         if (body.text && codePointLength(body.text) > MAX_TEXT_CODE_POINTS) {
           throw errors.tooLarge(`text is longer than ${MAX_TEXT_CODE_POINTS} characters`);

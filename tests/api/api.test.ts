@@ -226,6 +226,35 @@ describe('knowledge and publish', () => {
 describe('messages', () => {
   const post = (body: unknown) => api(srv.url, 'POST', `/api/v1/shops/${shopA.id}/messages`, { body });
 
+  test('credentials that are sent must be right: a wrong key is 401, another shop’s key 403', async () => {
+    const path = `/api/v1/shops/${shopA.id}/messages`;
+    const body = { userId: 'auth-check', text: '你好' };
+    const wrong = await api(srv.url, 'POST', path, { token: 'sk_not-a-key', body });
+    expect(wrong.status).toBe(401);
+    expect(wrong.body.error.code).toBe('UNAUTHORIZED');
+    expect((await api(srv.url, 'POST', path, { token: shopB.apiKey, body })).status).toBe(403);
+    expect((await api(srv.url, 'POST', path, { token: shopA.apiKey, body })).status).toBe(200);
+  });
+
+  test('a body that is not JSON is a clear 415, not a vague 400', async () => {
+    for (const [type, payload] of [
+      ['application/x-www-form-urlencoded', 'userId=u&text=hi'],
+      ['text/plain', '{"userId":"u","text":"hi"}'],
+    ]) {
+      const res = await fetch(`${srv.url}/api/v1/shops/${shopA.id}/messages`, {
+        method: 'POST',
+        headers: { 'content-type': type! },
+        body: payload,
+      });
+      expect(res.status).toBe(415);
+      const json = (await res.json()) as { error: { code: string; message: string } };
+      expect(json.error).toEqual({
+        code: 'UNSUPPORTED_MEDIA_TYPE',
+        message: 'Send the body as JSON (Content-Type: application/json).',
+      });
+    }
+  });
+
   test('a greeting gets a greeting, in the customer’s language', async () => {
     const zh = await post({ userId: 'greet-zh', text: '你好' });
     expect(zh.status).toBe(200);
