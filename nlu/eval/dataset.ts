@@ -12,9 +12,9 @@ const rowSchema = z.object({
 
 export type LabelledRow = z.infer<typeof rowSchema>;
 
-/** Read a JSONL file of `{text, intent, lang?}` rows; blank lines are skipped, bad lines fail loudly. */
-export function readJsonl(path: string): LabelledRow[] {
-  const rows: LabelledRow[] = [];
+/** Read a JSONL file of rows of `schema`; blank lines are skipped, bad lines fail loudly. */
+export function readJsonlRows<T>(path: string, schema: z.ZodType<T>): T[] {
+  const rows: T[] = [];
   readFileSync(path, 'utf8')
     .split('\n')
     .forEach((line, i) => {
@@ -25,12 +25,17 @@ export function readJsonl(path: string): LabelledRow[] {
       } catch {
         throw new Error(`${path}:${i + 1}: not JSON`);
       }
-      const parsed = rowSchema.safeParse(raw);
+      const parsed = schema.safeParse(raw);
       if (!parsed.success)
         throw new Error(`${path}:${i + 1}: ${parsed.error.issues[0]?.message ?? 'bad row'}`);
       rows.push(parsed.data);
     });
   return rows;
+}
+
+/** Read a JSONL file of `{text, intent, lang?}` rows. */
+export function readJsonl(path: string): LabelledRow[] {
+  return readJsonlRows(path, rowSchema);
 }
 
 /** The languages of a file (most frequent first), or the one forced with --lang. */

@@ -14,6 +14,7 @@ import {
   trainBuiltinIntents,
   trainShopModel,
 } from '../shop-model';
+import { readJsonlRows } from './dataset';
 import { percentile } from './metrics';
 import { TfidfBaseline } from './tfidf-baseline';
 
@@ -34,24 +35,6 @@ const knowledgeRow = z.object({
   answer: z.string().min(1),
 });
 const testRow = z.object({ text: z.string(), entryId: z.string().nullable() });
-
-function readRows<T>(file: string, schema: z.ZodType<T>): T[] {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .flatMap((line, i) => {
-      if (!line.trim()) return [];
-      let raw: unknown;
-      try {
-        raw = JSON.parse(line);
-      } catch {
-        throw new Error(`${file}:${i + 1}: not JSON`);
-      }
-      const parsed = schema.safeParse(raw);
-      if (!parsed.success)
-        throw new Error(`${file}:${i + 1}: ${parsed.error.issues[0]?.message ?? 'bad row'}`);
-      return [parsed.data];
-    });
-}
 
 export interface KbEvalReport {
   knowledge: string;
@@ -98,8 +81,8 @@ export async function runKbEval(
   args: { knowledge: string; test: string },
   log: (msg: string) => void,
 ): Promise<KbEvalReport> {
-  const entries: KnowledgeEntry[] = readRows(args.knowledge, knowledgeRow);
-  const test = readRows(args.test, testRow);
+  const entries: KnowledgeEntry[] = readJsonlRows(args.knowledge, knowledgeRow);
+  const test = readJsonlRows(args.test, testRow);
   const locales = [...new Set(entries.map((e) => e.locale))];
   const started = performance.now();
   const artifact = await trainShopModel({

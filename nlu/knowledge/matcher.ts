@@ -68,10 +68,6 @@ export class KnowledgeMatcher {
     return 0.5 * Math.min(1, this.trained.size / CLASSIFIER_FULL_AT);
   }
 
-  get size(): number {
-    return this.entries.size;
-  }
-
   /** Entries in the customer's language, best first; `score` is 0–1 (bot/knowledge.ts decides on it). */
   match(text: string, locale: string, limit = 5): KnowledgeMatch[] {
     if (!this.phrasings || !this.pooled) return [];
