@@ -41,9 +41,10 @@ export async function buildKefu(
   const server = createServer(platform, [
     createAdminApi(platform),
     createHandoffApi(platform),
+    createAgentWorkspace(platform),
+    // Channels: one module each (channels/<name>/<name>.adapter.ts).
     createAppChannel(platform),
     createWebChannel(platform),
-    createAgentWorkspace(platform),
   ]);
   return { platform, server, adminTokenGenerated: admin.generated };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { errors } from './errors';
 
 /** The one message model every channel parses into and renders from. */
 export const localeSchema = z
@@ -48,6 +49,13 @@ export interface Reply {
 
 /** The longest user text a turn accepts, counted in Unicode code points. */
 export const MAX_TEXT_CODE_POINTS = 2000;
+
+/** The one length rule for a customer's text, whatever the channel: over the limit is a 413. */
+export function checkTextLength(text: string | undefined): void {
+  if (text && codePointLength(text) > MAX_TEXT_CODE_POINTS) {
+    throw errors.tooLarge(`text is longer than ${MAX_TEXT_CODE_POINTS} characters`);
+  }
+}
 
 export function codePointLength(text: string): number {
   let n = 0;

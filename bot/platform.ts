@@ -18,6 +18,7 @@ import { type ProactiveProvider, TurnPipeline } from './turn';
 import { withTimeout } from './timeout';
 import { HandoffService } from './handoff/handoff.service';
 import type { CustomerDirectory } from './handoff/context';
+import { handoffTurnPolicies } from './handoff/turn-policies';
 
 /** The bot's services, built once by main.ts and handed to the channels and the admin. */
 export interface Platform {
@@ -107,6 +108,7 @@ export async function createPlatform(parts: PlatformParts): Promise<Platform> {
     clock: parts.clock,
     proactive: parts.proactive,
     handoffs,
+    policies: handoffTurnPolicies({ handoffs, fallbackSkillId: router.fallbackSkillId, log }),
   });
   const jobs = new JobRunner(store.jobs, log);
   registerPublishJob({ jobs, store, engine, models, events });

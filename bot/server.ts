@@ -9,6 +9,10 @@ import type { Platform } from './platform';
 export interface HttpModule {
   id: string;
   mount(app: Express): void;
+  /** The module's rows of the OpenAPI document (`paths`), built from the zod schemas its routes validate with. */
+  openApiPaths?: Record<string, unknown>;
+  /** Connections that are not HTTP (an MQTT broker), opened once the server listens. */
+  start?(): Promise<void>;
   /** Returns true when it took the upgrade. */
   upgrade?(req: http.IncomingMessage, socket: Duplex, head: Buffer): boolean;
   /** Stop accepting work and close long-lived connections (WebSocket, SSE). */
@@ -71,8 +75,8 @@ export function createServer(platform: Platform, modules: HttpModule[]): KefuSer
   return {
     app,
     server,
-    listen(port, host) {
-      return new Promise((resolve, reject) => {
+    async listen(port, host) {
+      const bound = await new Promise<{ port: number; host: string }>((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
           server.off('error', reject);
@@ -80,6 +84,8 @@ export function createServer(platform: Platform, modules: HttpModule[]): KefuSer
           resolve({ port: typeof addr === 'object' && addr ? addr.port : port, host });
         });
       });
+      for (const module of modules) await module.start?.();
+      return bound;
     },
     async shutdown(timeoutMs = 10_000) {
       if (shuttingDown) return;

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { MAX_TEXT_CODE_POINTS, type Reply, codePointLength } from './activity';
+import { type Reply, checkTextLength } from './activity';
 import { errors, isKefuError } from './errors';
 import { type EventBus, topics } from './events';
 import { type Catalog, loadCatalog, translate } from './i18n';
@@ -7,22 +7,13 @@ import { newId } from './ids';
 import type { ConversationLock } from './lock/lock';
 import type { Metrics } from './metrics';
 import type { ModelRegistry } from './models';
-import { type NluResult, type ParseContext, summarizeNlu } from './nlu';
-import {
-  CONTROL_CONFIDENCE,
-  type RouteResult,
-  type SkillRouter,
-  SWITCH_CONFIDENCE,
-  type TurnInput,
-} from './router';
+import { type ParseContext, summarizeNlu } from './nlu';
+import type { SkillRouter } from './router';
 import type { HandoffService } from './handoff/handoff.service';
-import { handoffPolicy } from './handoff/policy';
-import { withTimeout } from './timeout';
-import { detectTrigger } from './handoff/triggers';
-import type { Handoff } from './store/handoffs.repo';
+import { type PolicyInput, type TurnDraft, type TurnPolicy, runPolicies } from './turn-policy';
 import type { ShopCache } from './shop-cache';
 import { type DialogueState, initialDialogueState } from './skill';
-import type { Conversation, NewMessage, StoredMessage } from './store/conversations.repo';
+import type { NewMessage, StoredMessage } from './store/conversations.repo';
 import type { Store } from './store/store';
 import type { Shop, ShopSettings } from './store/shops.repo';
 
@@ -46,6 +37,11 @@ export interface InboundMessage {
   locale?: string;
   /** Channel message id or client retry id, scoped to the shop: the same key never runs twice. */
   dedupKey?: string;
+  /**
+   * The id the stored user message gets, chosen by a push channel that must recognise its own
+   * message when it comes back over the event bus (default: a new id).
+   */
+  messageId?: string;
 }
 
 export interface TurnResult {
@@ -102,6 +98,8 @@ export class TurnPipeline {
       clock?: () => Date;
       proactive?: ProactiveProvider;
       handoffs: HandoffService;
+      /** The rules around the dialogue manager, outermost first (bot/turn-policy.ts). */
+      policies?: readonly TurnPolicy[];
     },
   ) {}
 
@@ -162,9 +160,7 @@ export class TurnPipeline {
     const { store, lock, log } = this.deps;
     if (!msg.text && !msg.payload)
       throw errors.badRequest('A message needs text or a payload.', 'EMPTY_MESSAGE');
-    if (msg.text && codePointLength(msg.text) > MAX_TEXT_CODE_POINTS) {
-      throw errors.tooLarge(`text is longer than ${MAX_TEXT_CODE_POINTS} characters`);
-    }
+    checkTextLength(msg.text);
     this.inFlight++;
     const started = performance.now();
     try {
@@ -211,7 +207,7 @@ export class TurnPipeline {
     conversation: Awaited<ReturnType<Store['conversations']['resolveOpen']>>,
     started: number,
   ): Promise<TurnResult> {
-    const { store, models, log, metrics, handoffs } = this.deps;
+    const { store, models, log, metrics } = this.deps;
     const cached = await this.deps.shops.get(msg.shopId);
     if (!cached) throw errors.notFound('Shop');
     const { shop, settings } = cached;
@@ -233,29 +229,13 @@ export class TurnPipeline {
     });
     const locale = msg.locale ?? nlu.locale;
 
-    // While an agent owns the conversation the bot says nothing: the message goes to the agent.
-    const decided =
-      open?.status === 'assigned'
-        ? {
-            replies: [],
-            state: { ...previous, turns: previous.turns + 1, locale },
-            outcome: 'agent',
-            handoff: open,
-          }
-        : await this.decide({ msg, shop, settings, conversation, locale, text, nlu, now, previous, open });
-    const { state, outcome, handoff } = decided;
-    let { replies } = decided;
-
-    let draftId: string | undefined;
-    if (settings.mode === 'assist' && replies.length > 0 && handoff?.status !== 'assigned') {
-      // Assist mode: the bot drafts, an agent approves (or edits) before the customer sees anything.
-      draftId = (await handoffs.createDraft(shop.id, conversation.id, msg.text ?? null, replies)).id;
-      replies = [];
-    }
+    const input: PolicyInput = { msg, shop, settings, conversation, locale, text, nlu, now, previous, open };
+    const decided = await runPolicies(this.deps.policies ?? [], input, () => this.route(input));
+    const { state, outcome, handoff, replies, draftId } = decided;
 
     const latencyMs = Math.round(performance.now() - started);
     const nluSummary = summarizeNlu(nlu);
-    const userMessageId = newId('m');
+    const userMessageId = msg.messageId ?? newId('m');
     const result: TurnResult = {
       conversationId: conversation.id,
       userMessageId,
@@ -301,6 +281,7 @@ export class TurnPipeline {
     metrics.turnSeconds.observe({ channel: msg.channel }, latencyMs / 1000);
 
     const createdAt = new Date().toISOString();
+    const published: StoredMessage[] = [];
     for (const m of stored) {
       const message: StoredMessage = {
         id: m.id,
@@ -312,136 +293,38 @@ export class TurnPipeline {
         ...(m.role === 'user' ? { nlu: m.nlu } : {}),
         createdAt,
       };
+      published.push(message);
       const event: MessageEvent = { type: 'message', conversationId: conversation.id, message };
       await this.deps.events
         .publish(topics.conversation(shop.id, conversation.id), event)
         .catch((err: unknown) => log.warn({ err }, 'could not publish a message event'));
-      // The agents follow every conversation that is waiting for them or that one of them serves.
-      if (handoff) await handoffs.publish(shop.id, event);
     }
-    // A new request is routed once the turn is stored, so "客服已接入" follows the customer's words.
-    if (handoff && !open && handoffPolicy(settings).autoAssign) {
-      await handoffs.dispatchIfAuto(shop.id).catch((err: unknown) => log.warn({ err }, 'auto-assign failed'));
-    }
+    for (const policy of this.deps.policies ?? []) await policy.committed?.(input, decided, published);
     return result;
   }
 
-  /**
-   * The bot's part of a turn: the dialogue manager's answer, then the handoff rules — leave a
-   * message on a ticket, withdraw a waiting request, remind of the queue, or bring a person in.
-   */
-  private async decide(input: {
-    msg: InboundMessage;
-    shop: Shop;
-    settings: ShopSettings;
-    conversation: Conversation;
-    locale: string;
-    text: string;
-    nlu: NluResult;
-    now: Date;
-    previous: DialogueState;
-    open: Handoff | undefined;
-  }): Promise<{ replies: Reply[]; state: DialogueState; outcome: string; handoff: Handoff | undefined }> {
-    const { msg, shop, settings, conversation, locale, text, nlu, now, previous, open } = input;
-    const { handoffs, router } = this.deps;
-    const leavingMessage = !!previous.ticketId && !!text && !msg.payload;
-    if (leavingMessage && !this.understood(nlu, settings)) {
-      // Nobody could take the handoff and the customer was asked to leave a message: this is it.
-      return {
-        replies: [await this.takeMessage(shop.id, previous.ticketId!, text, locale)],
-        state: { ...previous, turns: previous.turns + 1, locale, ticketId: undefined },
-        outcome: 'ticket',
-        handoff: open,
-      };
-    }
-    // A clear question while leaving a message is kept on the ticket and answered as well.
-    const ticketReply = leavingMessage
-      ? await this.takeMessage(shop.id, previous.ticketId!, text, locale)
-      : undefined;
-    const routed = await this.route(msg, { shop, settings, conversation, locale, text, nlu, now }, previous);
-    let replies = ticketReply ? [ticketReply, ...routed.replies] : routed.replies;
-    const state: DialogueState = ticketReply ? { ...routed.state, ticketId: undefined } : routed.state;
-    let handoff = open;
-
-    const policy = handoffPolicy(settings);
-    const lowConfidence =
-      !msg.payload &&
-      routed.skill === router.fallbackSkillId &&
-      (nlu.knowledge[0]?.score ?? 0) < policy.confidenceThreshold;
-    state.lowConfidenceTurns = lowConfidence ? (previous.lowConfidenceTurns ?? 0) + 1 : 0;
-    const trigger = detectTrigger({
-      text,
-      payload: msg.payload,
-      nlu,
-      outcome: routed.outcome,
-      lowConfidenceTurns: state.lowConfidenceTurns,
-      policy,
-      newCustomerTier:
-        !open && previous.turns === 0 && msg.verified && policy.vipMinTier !== undefined
-          ? await this.customerTier(shop, settings, msg.userId)
-          : undefined,
-    });
-    const withdrawing =
-      !msg.payload &&
-      nlu.intent === 'common.cancel' &&
-      nlu.confidence >= CONTROL_CONFIDENCE &&
-      !previous.stack.length;
-
-    if (open && withdrawing) {
-      await handoffs.withdraw(open);
-      handoff = undefined;
-      state.ticketId = undefined;
-      replies = [{ text: handoffs.t(locale, 'queue.withdrawn') }];
-    } else if (open && trigger) {
-      // Already waiting: asking again (or getting angry) gets the place in the queue, not a new request.
-      replies = [await handoffs.queueReply(open, locale)];
-      state.lowConfidenceTurns = 0;
-    } else if (open && lowConfidence) {
-      replies = [...replies, await handoffs.queueReply(open, locale)];
-      state.lowConfidenceTurns = 0;
-    } else if (trigger) {
-      const requested = await handoffs.request({
-        shop,
-        settings,
-        conversationId: conversation.id,
-        userId: msg.userId,
-        locale,
-        trigger,
-      });
-      handoff = requested.handoff;
-      // A skill that escalated has said why; otherwise the bot's own reply to this message is moot.
-      const opening =
-        routed.outcome.status === 'handoff'
-          ? replies
-          : [{ text: handoffs.t(locale, CONNECTING[trigger.reason] ?? 'connecting') }];
-      replies = [...opening, ...requested.replies];
-      state.lowConfidenceTurns = 0;
-      if (requested.ticket) state.ticketId = requested.ticket.id;
-    }
-    return { replies, state, outcome: routed.outcome.status, handoff };
-  }
-
   /** The dialogue manager's turn; a failing skill costs an apology, never the conversation. */
-  private async route(
-    msg: InboundMessage,
-    input: Omit<TurnInput, 'user' | 'payload'>,
-    previous: DialogueState,
-  ): Promise<RouteResult> {
+  private async route(input: PolicyInput): Promise<TurnDraft> {
+    const { msg, previous, open } = input;
     try {
-      return await this.deps.router.route(
+      const routed = await this.deps.router.route(
         { ...input, user: { id: msg.userId, verified: msg.verified }, payload: msg.payload },
         previous,
       );
+      const { replies, state, skill, outcome } = routed;
+      return { replies, state, outcome: outcome.status, handoff: open, routed: { skill, outcome } };
     } catch (err) {
       this.deps.log.error(
         { err, shopId: input.shop.id, conversationId: input.conversation.id },
         'turn failed',
       );
+      const outcome = { status: 'cancelled' } as const;
       return {
         replies: [{ text: translate(this.catalog, input.locale, 'error.apology') }],
         state: { ...previous, turns: previous.turns + 1 },
-        skill: 'error',
-        outcome: { status: 'cancelled' },
+        outcome: outcome.status,
+        handoff: open,
+        routed: { skill: 'error', outcome },
       };
     }
   }
@@ -453,41 +336,4 @@ export class TurnPipeline {
       if (handoff) await this.deps.handoffs.publish(shopId, { type: 'handoff', handoff });
     }
   }
-
-  /** The customer's message, left on the ticket when nobody could take the handoff. */
-  private async takeMessage(shopId: string, ticketId: string, text: string, locale: string): Promise<Reply> {
-    const ticket = await this.deps.handoffs.addTicketMessage(shopId, ticketId, text);
-    return { text: this.deps.handoffs.t(locale, 'ticket.taken', { ticketId: ticket?.id ?? ticketId }) };
-  }
-
-  /** Clearly a question the bot can answer (a confident task intent or knowledge match). */
-  private understood(nlu: NluResult, settings: ShopSettings): boolean {
-    const confidentTask =
-      !!nlu.intent && nlu.intent !== 'common.human' && nlu.confidence >= SWITCH_CONFIDENCE;
-    return confidentTask || (nlu.knowledge[0]?.score ?? 0) >= handoffPolicy(settings).confidenceThreshold;
-  }
-
-  /** A verified customer's trust tier, for routing VIPs straight to a person (2 s at most). */
-  private async customerTier(
-    shop: Shop,
-    settings: ShopSettings,
-    userId: string,
-  ): Promise<number | undefined> {
-    const customers = this.deps.handoffs.customers;
-    if (!customers) return undefined;
-    try {
-      const profile = await withTimeout(customers.profile({ shop, settings, userId }), 2000);
-      return profile?.tier;
-    } catch (err) {
-      this.deps.log.warn({ err, shopId: shop.id }, 'could not read the customer profile for VIP routing');
-      return undefined;
-    }
-  }
 }
-
-/** The first words when the bot brings a person in on its own initiative. */
-const CONNECTING: Record<string, string> = {
-  negative_sentiment: 'connecting.upset',
-  low_confidence: 'connecting.low-confidence',
-  vip: 'connecting.vip',
-};

@@ -1,14 +1,13 @@
 import type { Request, Response } from 'express';
-import { MAX_TEXT_CODE_POINTS, codePointLength } from '../../bot/activity';
+import { checkTextLength } from '../../bot/activity';
 import { errors } from '../../bot/errors';
-import { topics } from '../../bot/events';
+import { ConversationFollower } from '../../bot/follower';
 import { authenticateShop, jsonBody, parseInput } from '../../bot/http';
 import { verifyUserHash } from '../../bot/identity';
 import type { Platform } from '../../bot/platform';
 import { RateLimiter } from '../../bot/rate-limit';
 import type { HttpModule } from '../../bot/server';
 import type { Conversation } from '../../bot/store/conversations.repo';
-import type { MessageEvent } from '../../bot/turn';
 import { historyQuerySchema, postMessageSchema } from './protocol';
 
 const SSE_HEARTBEAT_MS = 15_000;
@@ -56,9 +55,7 @@ export function createAppChannel(platform: Platform): HttpModule {
           throw errors.unauthorized('The Authorization header must be "Bearer <API key>".');
         }
         const body = parseInput(postMessageSchema, req.body);
-        if (body.text && codePointLength(body.text) > MAX_TEXT_CODE_POINTS) {
-          throw errors.tooLarge(`text is longer than ${MAX_TEXT_CODE_POINTS} characters`);
-        }
+        checkTextLength(body.text);
         const shop = await store.shops.findById(String(req.params.shopId));
         if (!shop) throw errors.notFound('Shop');
         if (!limiter.take(`${shop.id}:${body.userId}`)) throw errors.rateLimited();
@@ -100,39 +97,18 @@ export function createAppChannel(platform: Platform): HttpModule {
           'X-Accel-Buffering': 'no',
         });
         res.write('retry: 3000\n\n');
-        const send = (event: MessageEvent) => {
-          res.write(`id: ${event.message.id}\nevent: message\ndata: ${JSON.stringify(event.message)}\n\n`);
-        };
-        // Subscribe first, then replay what the client missed, so nothing falls in between.
-        const buffered: MessageEvent[] = [];
-        let replaying = true;
-        const seen = new Set<string>();
-        const unsubscribe = await platform.events.subscribe(
-          topics.conversation(conversation.shopId, conversation.id),
-          (e) => {
-            const event = e as MessageEvent;
-            if (replaying) buffered.push(event);
-            else if (!seen.has(event.message.id)) send(event);
-          },
-        );
+        // Live messages, and after a reconnect everything since the client's Last-Event-ID.
         const lastEventId = req.get('last-event-id');
-        if (lastEventId) {
-          const missed = await store.conversations
-            .listMessages(conversation.shopId, conversation.id, { afterId: lastEventId })
-            .catch(() => []);
-          for (const message of missed) {
-            seen.add(message.id);
-            send({ type: 'message', conversationId: conversation.id, message });
-          }
-        }
-        replaying = false;
-        for (const event of buffered) if (!seen.has(event.message.id)) send(event);
+        const follower = new ConversationFollower(platform, conversation.shopId, (message) => {
+          res.write(`id: ${message.id}\nevent: message\ndata: ${JSON.stringify(message)}\n\n`);
+        });
+        await follower.follow(conversation.id, lastEventId ? { after: lastEventId } : 'none');
 
         const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), SSE_HEARTBEAT_MS);
         streams.add(res);
         const cleanup = () => {
           clearInterval(heartbeat);
-          unsubscribe();
+          follower.close();
           streams.delete(res);
         };
         req.on('close', cleanup);

@@ -1,7 +1,8 @@
 import { WebSocket, type RawData } from 'ws';
-import { MAX_TEXT_CODE_POINTS, codePointLength } from '../../bot/activity';
+import { checkTextLength } from '../../bot/activity';
 import { isKefuError } from '../../bot/errors';
-import { topics } from '../../bot/events';
+import { ConversationFollower } from '../../bot/follower';
+import { newId } from '../../bot/ids';
 import type { Platform } from '../../bot/platform';
 import type { StoredMessage } from '../../bot/store/conversations.repo';
 import type { InboundMessage, TurnResult } from '../../bot/turn';
@@ -10,8 +11,6 @@ import { type ClientMessageFrame, type ServerFrame, type WireMessage, clientFram
 export const HISTORY_LIMIT = 50;
 /** Frames a socket may have waiting for their turn; more is a client misbehaving. */
 const MAX_QUEUED_TURNS = 10;
-/** Message ids remembered per socket to never send one twice (a conversation rarely gets near this). */
-const MAX_REMEMBERED_IDS = 2000;
 /** A client that does not read its frames is dropped rather than buffered without end. */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 
@@ -26,27 +25,21 @@ export interface WebIdentity {
 interface InFlight {
   frame: ClientMessageFrame;
   text?: string;
-  /** The stored user message of this turn, once it has been seen. */
-  messageId?: string;
+  /** The id the turn's user message is stored under (chosen here, or the first run's on a resend). */
+  messageId: string;
 }
 
 /**
- * One widget's socket. Bot and agent messages reach it only through the conversation's event
- * topic; after each turn (and on connect) it reads the conversation back and sends what it
- * missed, so a message published before the subscription existed is not lost, and the per-socket
- * `sent` set keeps any message from being sent twice.
+ * One widget's socket. Bot and agent messages reach it through a ConversationFollower (live
+ * over the event bus, and read back after each turn so nothing published before the
+ * subscription is lost); the widget's own message comes back tagged with its frame id.
  */
 export class WebConnection {
   alive = true;
-  private conversationId?: string;
-  private unsubscribe?: () => void;
-  private readonly sent = new Set<string>();
-  /** Events that arrive while the conversation is being read back wait here, to keep the order. */
-  private buffer: StoredMessage[] | null = null;
+  private readonly follower: ConversationFollower;
   private inFlight?: InFlight;
   private queue: Promise<void>;
   private queued = 0;
-  private closed = false;
   private failed = false;
 
   constructor(
@@ -54,6 +47,7 @@ export class WebConnection {
     private readonly platform: Platform,
     private readonly identity: WebIdentity,
   ) {
+    this.follower = new ConversationFollower(platform, identity.shopId, (m) => this.deliver(m));
     ws.on('pong', () => {
       this.alive = true;
     });
@@ -66,7 +60,7 @@ export class WebConnection {
         this.sendError('INTERNAL', 'Something went wrong on our side; please try again.');
       }
     });
-    ws.on('close', () => this.dispose());
+    ws.on('close', () => this.follower.close());
     this.queue = this.start().catch((err: unknown) => {
       this.failed = true;
       platform.log.error({ err, shopId: identity.shopId }, 'web chat: could not load the conversation');
@@ -75,17 +69,10 @@ export class WebConnection {
   }
 
   close(code: number, reason: string): void {
-    this.dispose();
+    this.follower.close();
     if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) {
       this.ws.close(code, reason);
     }
-  }
-
-  private dispose(): void {
-    this.closed = true;
-    this.unsubscribe?.();
-    this.unsubscribe = undefined;
-    this.buffer = null;
   }
 
   /** Sends the visitor's open conversation and follows it. */
@@ -100,68 +87,15 @@ export class WebConnection {
       this.send({ type: 'history', messages: [] });
       return;
     }
-    this.buffer = [];
-    try {
-      await this.follow(open.id);
-      const recent = await this.platform.store.conversations.recentMessages(shopId, open.id, HISTORY_LIMIT);
-      for (const m of recent) this.remember(m.id);
-      this.send({ type: 'history', messages: recent.map((m) => toWire(m)) });
-    } finally {
-      this.flushBuffer();
-    }
-  }
-
-  /** Resolves once the subscription is live, so a read-back after it cannot miss a message. */
-  private async follow(conversationId: string): Promise<void> {
-    if (this.closed || this.conversationId === conversationId) return;
-    this.unsubscribe?.();
-    this.unsubscribe = undefined;
-    this.conversationId = conversationId;
-    const off = await this.platform.events.subscribe(
-      topics.conversation(this.identity.shopId, conversationId),
-      (event) => this.onEvent(event),
+    await this.follower.follow(open.id, { recent: HISTORY_LIMIT }, (recent) =>
+      this.send({ type: 'history', messages: recent.map((m) => toWire(m)) }),
     );
-    if (this.closed || this.conversationId !== conversationId) off();
-    else this.unsubscribe = off;
-  }
-
-  private onEvent(event: unknown): void {
-    const e = event as { type?: unknown; conversationId?: unknown; message?: StoredMessage } | null;
-    if (!e || e.type !== 'message' || e.conversationId !== this.conversationId) return;
-    const m = e.message;
-    if (!m || typeof m.id !== 'string' || !['user', 'bot', 'agent'].includes(m.role)) return;
-    if (this.buffer) this.buffer.push(m);
-    else this.deliver(m);
-  }
-
-  private flushBuffer(): void {
-    const buffered = this.buffer ?? [];
-    this.buffer = null;
-    for (const m of buffered) this.deliver(m);
   }
 
   private deliver(m: StoredMessage): void {
-    if (this.sent.has(m.id)) return;
-    this.remember(m.id);
-    let clientId: string | undefined;
     const turn = this.inFlight;
-    if (
-      turn &&
-      m.role === 'user' &&
-      (turn.messageId === m.id || (!turn.messageId && isTurnMessage(turn, m)))
-    ) {
-      turn.messageId = m.id;
-      clientId = turn.frame.id;
-    }
+    const clientId = turn && m.role === 'user' && m.id === turn.messageId ? turn.frame.id : undefined;
     this.send({ type: 'message', message: toWire(m, clientId) });
-  }
-
-  private remember(id: string): void {
-    this.sent.add(id);
-    if (this.sent.size > MAX_REMEMBERED_IDS) {
-      const oldest = this.sent.values().next().value;
-      if (oldest !== undefined) this.sent.delete(oldest);
-    }
   }
 
   private onFrame(data: RawData, isBinary: boolean): void {
@@ -183,12 +117,11 @@ export class WebConnection {
     if (frame.type === 'ping') return this.send({ type: 'pong' });
 
     const text = frame.text?.trim() || undefined;
-    if (text && codePointLength(text) > MAX_TEXT_CODE_POINTS) {
-      return this.sendError(
-        'PAYLOAD_TOO_LARGE',
-        `text is longer than ${MAX_TEXT_CODE_POINTS} characters`,
-        frame.id,
-      );
+    try {
+      checkTextLength(text);
+    } catch (err) {
+      if (!isKefuError(err)) throw err;
+      return this.sendError(err.code, err.message, frame.id);
     }
     if (!text && !frame.payload) {
       return this.sendError('EMPTY_MESSAGE', 'A message needs text or a payload.', frame.id);
@@ -204,7 +137,7 @@ export class WebConnection {
     this.queued++;
     // One turn at a time per socket, so the visitor's messages are answered in the order sent.
     this.queue = this.queue
-      .then(() => this.runTurn({ frame, text }))
+      .then(() => this.runTurn({ frame, text, messageId: newId('m') }))
       .catch((err: unknown) => {
         this.platform.log.error({ err, shopId: this.identity.shopId }, 'web chat: turn handling failed');
       })
@@ -228,6 +161,7 @@ export class WebConnection {
       payload: frame.payload,
       locale: frame.locale,
       dedupKey: `web:${visitorId}:${frame.id}`,
+      messageId: turn.messageId,
     };
     this.send({ type: 'typing', on: true });
     this.inFlight = turn;
@@ -239,32 +173,20 @@ export class WebConnection {
         this.sendTurnError(err, frame.id);
         return;
       }
-      await this.catchUp(result.conversationId, result.userMessageId, turn).catch((err: unknown) => {
-        this.platform.log.warn({ err, shopId }, 'web chat: could not read the conversation back');
-      });
-      this.send({ type: 'ack', id: frame.id, ...(turn.messageId ? { messageId: turn.messageId } : {}) });
+      // A resent frame ran nothing new: the result names the user message of the first run.
+      turn.messageId = result.userMessageId;
+      // Follow the turn's conversation (new on a visitor's first message) and send what this socket missed.
+      await this.follower
+        .follow(result.conversationId)
+        .then(() => this.follower.catchUp(HISTORY_LIMIT))
+        .catch((err: unknown) => {
+          this.platform.log.warn({ err, shopId }, 'web chat: could not read the conversation back');
+        });
+      await this.follower.idle();
+      this.send({ type: 'ack', id: frame.id, messageId: turn.messageId });
     } finally {
       this.inFlight = undefined;
       this.send({ type: 'typing', on: false });
-    }
-  }
-
-  /** Follows the turn's conversation (new on a visitor's first message) and sends what this socket missed. */
-  private async catchUp(conversationId: string, userMessageId: string, turn: InFlight): Promise<void> {
-    if (this.closed) return;
-    this.buffer = [];
-    try {
-      await this.follow(conversationId);
-      const recent = await this.platform.store.conversations.recentMessages(
-        this.identity.shopId,
-        conversationId,
-        HISTORY_LIMIT,
-      );
-      // A resent frame ran nothing new: the result names the user message of the first run.
-      turn.messageId ??= userMessageId;
-      for (const m of recent) this.deliver(m);
-    } finally {
-      this.flushBuffer();
     }
   }
 
@@ -304,14 +226,6 @@ export class WebConnection {
     }
     this.ws.send(JSON.stringify(frame));
   }
-}
-
-function isTurnMessage(turn: InFlight, m: StoredMessage): boolean {
-  return (
-    m.role === 'user' &&
-    (m.text ?? '') === (turn.text ?? '') &&
-    (m.payload ?? '') === (turn.frame.payload ?? '')
-  );
 }
 
 /** What the widget may see of a stored message: never the NLU or timings. */
