@@ -85,12 +85,14 @@ function clean(text: string): string {
     .trim();
 }
 
-/** Cuts at the last sentence end before `max`, and says there is more. */
+/** Cuts at the last sentence end before `max` (else at a clause break), and says there is more. */
 function shorten(text: string, max: number, more: string): string {
   if ([...text].length <= max) return text;
   const head = [...text].slice(0, max).join('');
-  const end = Math.max(...['。', '！', '？', '. ', '! ', '? '].map((p) => head.lastIndexOf(p)));
-  const cut = end > max / 3 ? head.slice(0, end + 1) : head;
+  const lastOf = (marks: string[]) => Math.max(...marks.map((p) => head.lastIndexOf(p)));
+  let end = lastOf(['。', '！', '？', '. ', '! ', '? ']);
+  if (end < max / 3) end = lastOf(['，', '；', ', ', '; ']);
+  const cut = end >= max / 3 ? head.slice(0, end + 1) : head;
   return `${cut.trim()} ${more}`.trim();
 }
 
