@@ -2,7 +2,7 @@ import { resolveAdminToken } from './bot/admin-token';
 import { type Config, loadConfig } from './bot/config';
 import { type Logger, createLogger } from './bot/log';
 import { type Platform, createPlatform } from './bot/platform';
-import { type KefuServer, createServer } from './bot/server';
+import { type HttpModule, type KefuServer, createServer } from './bot/server';
 import { createAdminApi } from './admin/api/admin.module';
 import { createHandoffApi } from './admin/api/handoff.routes';
 import { seedDemoShop } from './admin/demo/demo-shop';
@@ -38,14 +38,17 @@ export async function buildKefu(
     proactive: createProactive({ commerce }),
     customers: createCustomerDirectory(commerce),
   });
-  const server = createServer(platform, [
-    createAdminApi(platform),
+  const modules: HttpModule[] = [
     createHandoffApi(platform),
     createAgentWorkspace(platform),
     // Channels: one module each (channels/<name>/<name>.adapter.ts).
     createAppChannel(platform),
     createWebChannel(platform),
-  ]);
+  ];
+  // The OpenAPI document (served by the admin module) carries every module's rows.
+  const openApiPaths = () =>
+    Object.assign({}, ...modules.map((m) => m.openApiPaths ?? {})) as Record<string, unknown>;
+  const server = createServer(platform, [createAdminApi(platform, { openApiPaths }), ...modules]);
   return { platform, server, adminTokenGenerated: admin.generated };
 }
 

@@ -1,52 +1,34 @@
-import { z } from 'zod';
-import { localeSchema } from '../../bot/activity';
 import { errors } from '../../bot/errors';
 import { topics } from '../../bot/events';
 import { jsonBody, parseInput, requireAdmin, requireShopKey, shopOf } from '../../bot/http';
 import type { Platform } from '../../bot/platform';
 import { PUBLISH_JOB } from '../../bot/publish';
 import type { HttpModule } from '../../bot/server';
-import { openApiDocument } from './openapi';
+import { buildOpenApiDocument } from './openapi';
+import { createShopSchema, knowledgeSchema } from './admin.schemas';
 import { maskSecrets, settingsPatchSchema } from './settings.schema';
 
-const createShopSchema = z
-  .object({
-    name: z.string().trim().min(1).max(100),
-    locales: z.array(localeSchema).min(1).max(10).default(['zh-CN', 'en-US']),
-  })
-  .strict();
-
-const entryId = z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, 'letters, digits and _ . : - (up to 100)');
-const knowledgeSchema = z
-  .object({
-    entries: z
-      .array(
-        z
-          .object({
-            id: entryId.optional(),
-            locale: localeSchema,
-            question: z.string().trim().min(1).max(500),
-            similar: z.array(z.string().trim().min(1).max(500)).max(100).default([]),
-            answer: z.string().trim().min(1).max(5000),
-          })
-          .strict(),
-      )
-      .min(1)
-      .max(1000),
-  })
-  .strict();
-
 /** The merchant-facing HTTP API: shops, settings, knowledge, publish and jobs. */
-export function createAdminApi(platform: Platform): HttpModule {
+export function createAdminApi(
+  platform: Platform,
+  opts: {
+    /** The other modules' OpenAPI rows (channels), merged into the document. */ openApiPaths?: () => Record<
+      string,
+      unknown
+    >;
+  } = {},
+): HttpModule {
   const { store } = platform;
   const auth = { store, adminToken: platform.adminToken };
   const shopRoute = '/api/v1/shops/:shopId';
+  let document: ReturnType<typeof buildOpenApiDocument> | undefined;
 
   return {
     id: 'admin',
     mount(app) {
       app.get('/api/v1/openapi.json', (_req, res) => {
-        res.json(openApiDocument);
+        document ??= buildOpenApiDocument(opts.openApiPaths?.());
+        res.json(document);
       });
 
       app.post('/api/v1/shops', requireAdmin(auth), jsonBody(), async (req, res) => {

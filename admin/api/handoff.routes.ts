@@ -1,6 +1,5 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { localeSchema } from '../../bot/activity';
 import { errors } from '../../bot/errors';
 import { topics } from '../../bot/events';
 import type { AgentEvent } from '../../bot/handoff/handoff.service';
@@ -21,35 +20,16 @@ import type { Platform } from '../../bot/platform';
 import type { HttpModule } from '../../bot/server';
 import type { Handoff } from '../../bot/store/handoffs.repo';
 import { withTimeout } from '../../bot/timeout';
-
-const tierSchema = z.enum(['L1', 'L2', 'expert']);
-const agentId = z.string().min(1).max(64);
-
-const createAgentSchema = z
-  .object({
-    name: z.string().trim().min(1).max(100),
-    tier: tierSchema,
-    languages: z.array(localeSchema).min(1).max(10),
-    maxConcurrent: z.number().int().min(1).max(50),
-  })
-  .strict();
-const statusSchema = z.object({ status: z.enum(['online', 'away', 'offline']) }).strict();
-const byAgentSchema = z.object({ agentId: agentId.optional() }).strict();
-const transferSchema = z
-  .object({ tier: tierSchema, note: z.string().trim().max(2000).optional(), agentId: agentId.optional() })
-  .strict();
-const resolveSchema = z.object({ returnToBot: z.boolean(), agentId: agentId.optional() }).strict();
-const agentMessageSchema = z
-  .object({ agentId: agentId.optional(), text: z.string().trim().min(1).max(2000) })
-  .strict();
-const approveSchema = z
-  .object({ agentId: agentId.optional(), text: z.string().trim().min(1).max(2000).optional() })
-  .strict();
-const listSchema = z.object({
-  status: z.enum(['pending', 'assigned', 'transferred', 'resolved', 'expired', 'queue', 'open']).optional(),
-  agentId: agentId.optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(200),
-});
+import {
+  agentMessageSchema,
+  approveSchema,
+  byAgentSchema,
+  createAgentSchema,
+  listSchema,
+  resolveSchema,
+  statusSchema,
+  transferSchema,
+} from './handoff.schemas';
 
 const SSE_HEARTBEAT_MS = 15_000;
 const CUSTOMER_LOOKUP_MS = 3000;

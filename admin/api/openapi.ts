@@ -1,3 +1,15 @@
+import { jsonRequest, requestSchema } from '../../bot/openapi';
+import { createShopSchema, knowledgeSchema } from './admin.schemas';
+import {
+  agentMessageSchema,
+  approveSchema,
+  byAgentSchema,
+  createAgentSchema,
+  resolveSchema,
+  statusSchema,
+  transferSchema,
+} from './handoff.schemas';
+import { settingsPatchSchema } from './settings.schema';
 /** The OpenAPI 3.1 description of the HTTP API (specs/http-api.md), served at /api/v1/openapi.json. */
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -5,27 +17,9 @@ const json = (schema: unknown) => ({ content: { 'application/json': { schema } }
 const errorResponse = (description: string) => ({ description, ...json(ref('Error')) });
 const shopId = { name: 'shopId', in: 'path', required: true, schema: { type: 'string' } };
 const conversationId = { name: 'conversationId', in: 'path', required: true, schema: { type: 'string' } };
-const userQuery = [
-  {
-    name: 'userId',
-    in: 'query',
-    schema: { type: 'string' },
-    description: 'with userHash, instead of the API key',
-  },
-  { name: 'userHash', in: 'query', schema: { type: 'string' } },
-];
 const shopKey = [{ shopApiKey: [] }, { adminToken: [] }];
 const shopOrAgent = [...shopKey, { agentToken: [] }];
 const handoffId = { name: 'handoffId', in: 'path', required: true, schema: { type: 'string' } };
-const byAgent = {
-  type: 'object',
-  properties: {
-    agentId: {
-      type: 'string',
-      description: 'required with a shop key; with an agent token, only that agent',
-    },
-  },
-};
 const conflict = (description: string) => ({ '409': errorResponse(description) });
 const common = {
   '400': errorResponse('Malformed JSON or invalid fields'),
@@ -34,764 +28,602 @@ const common = {
   '404': errorResponse('Unknown id'),
 };
 
-export const openApiDocument = {
-  openapi: '3.1.0',
-  info: {
-    title: 'Kefu HTTP API',
-    version: '1.0.0',
-    description: 'Multi-tenant customer-service bot platform. Errors are {"error": {"code", "message"}}.',
-  },
-  components: {
-    securitySchemes: {
-      adminToken: { type: 'http', scheme: 'bearer', description: 'KEFU_ADMIN_TOKEN (platform operator)' },
-      shopApiKey: { type: 'http', scheme: 'bearer', description: "The shop's apiKey" },
-      agentToken: {
-        type: 'http',
-        scheme: 'bearer',
-        description: 'An agent token (POST …/agents): acts for that agent, in their shop only',
-      },
+/** The document, with the rows the channel modules contribute (their `openApiPaths`). */
+export function buildOpenApiDocument(extraPaths: Record<string, unknown> = {}) {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Kefu HTTP API',
+      version: '1.0.0',
+      description: 'Multi-tenant customer-service bot platform. Errors are {"error": {"code", "message"}}.',
     },
-    schemas: {
-      Error: {
-        type: 'object',
-        required: ['error'],
-        properties: {
-          error: {
-            type: 'object',
-            required: ['code', 'message'],
-            properties: {
-              code: { type: 'string', example: 'VALIDATION_FAILED' },
-              message: { type: 'string' },
-            },
-          },
+    components: {
+      securitySchemes: {
+        adminToken: { type: 'http', scheme: 'bearer', description: 'KEFU_ADMIN_TOKEN (platform operator)' },
+        shopApiKey: { type: 'http', scheme: 'bearer', description: "The shop's apiKey" },
+        agentToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'An agent token (POST …/agents): acts for that agent, in their shop only',
         },
       },
-      QuickReply: {
-        type: 'object',
-        required: ['title', 'payload'],
-        properties: { title: { type: 'string' }, payload: { type: 'string' } },
-      },
-      Reply: {
-        type: 'object',
-        required: ['text'],
-        properties: {
-          text: { type: 'string' },
-          quickReplies: { type: 'array', items: ref('QuickReply') },
-          card: { type: 'object' },
-        },
-      },
-      KnowledgeEntry: {
-        type: 'object',
-        required: ['locale', 'question', 'answer'],
-        properties: {
-          id: { type: 'string', description: 'optional stable id; an existing id is replaced' },
-          locale: { type: 'string', example: 'zh-CN' },
-          question: { type: 'string', maxLength: 500 },
-          similar: { type: 'array', items: { type: 'string' } },
-          answer: { type: 'string', maxLength: 5000 },
-        },
-      },
-      Settings: {
-        type: 'object',
-        description: 'Merge-updated; secrets come back masked.',
-        properties: {
-          profile: {
-            type: 'object',
-            properties: {
-              name: { type: 'string' },
-              greeting: { type: 'object', additionalProperties: { type: 'string' } },
-            },
-          },
-          returnAddress: {
-            type: 'object',
-            properties: { name: { type: 'string' }, phone: { type: 'string' }, address: { type: 'string' } },
-          },
-          commerce: {
-            oneOf: [
-              { type: 'object', properties: { type: { const: 'demo' } } },
-              {
-                type: 'object',
-                properties: {
-                  type: { const: 'http' },
-                  baseUrl: { type: 'string' },
-                  secret: { type: 'string' },
-                  timeoutMs: { type: 'integer' },
-                },
-              },
-            ],
-          },
-          fastRefund: {
-            type: 'object',
-            properties: { minTier: { type: 'integer' }, maxAmount: { type: 'number' } },
-          },
-          handoff: {
-            type: 'object',
-            properties: {
-              confidenceThreshold: { type: 'number', description: 'default 0.5' },
-              lowConfidenceTurns: { type: 'integer', description: 'default 3; 0 turns the trigger off' },
-              autoAssign: { type: 'boolean' },
-              angerThreshold: { type: 'number', description: 'default 0.8' },
-              vipMinTier: {
-                type: ['integer', 'null'],
-                description: 'trust tier that goes straight to a person',
-              },
-              vipTier: { enum: ['L1', 'L2', 'expert'] },
-              expireMinutes: {
-                type: 'integer',
-                description: 'default 60; then the handoff becomes a ticket',
-              },
-            },
-          },
-          mode: { enum: ['auto', 'assist'] },
-          businessHours: {
-            type: 'object',
-            properties: {
-              timezone: { type: 'string' },
-              days: { type: 'array', items: { type: 'integer' } },
-              open: { type: 'string' },
-              close: { type: 'string' },
-            },
-          },
-          channels: { type: 'object' },
-        },
-      },
-      Agent: {
-        type: 'object',
-        properties: {
-          id: { type: 'string' },
-          shopId: { type: 'string' },
-          name: { type: 'string' },
-          tier: { enum: ['L1', 'L2', 'expert'] },
-          languages: { type: 'array', items: { type: 'string' } },
-          maxConcurrent: { type: 'integer' },
-          status: { enum: ['online', 'away', 'offline'] },
-          lastSeenAt: { type: ['string', 'null'], format: 'date-time' },
-        },
-      },
-      Handoff: {
-        type: 'object',
-        required: ['id', 'conversationId', 'status', 'reason', 'tier', 'createdAt'],
-        properties: {
-          id: { type: 'string' },
-          conversationId: { type: 'string' },
-          userId: { type: 'string' },
-          status: { enum: ['pending', 'assigned', 'transferred', 'resolved', 'expired'] },
-          reason: {
-            type: 'string',
-            description:
-              'customer_request | dtmf | low_confidence | negative_sentiment | refund_dispute | backend_failure | vip',
-          },
-          tier: { enum: ['L1', 'L2', 'expert'] },
-          locale: { type: 'string' },
-          assignedTo: { type: ['string', 'null'] },
-          position: {
-            type: 'integer',
-            description: 'place in the queue of its tier and language (waiting only)',
-          },
-          notes: {
-            type: 'array',
-            items: {
-              type: 'object',
-              properties: {
-                at: { type: 'string' },
-                agentId: { type: ['string', 'null'] },
-                fromTier: { type: 'string' },
-                toTier: { type: 'string' },
-                note: { type: 'string' },
-              },
-            },
-          },
-          queuedAt: { type: 'string', format: 'date-time' },
-          assignedAt: { type: ['string', 'null'], format: 'date-time' },
-          closedAt: { type: ['string', 'null'], format: 'date-time' },
-          createdAt: { type: 'string', format: 'date-time' },
-          updatedAt: { type: 'string', format: 'date-time' },
-        },
-      },
-      Draft: {
-        type: 'object',
-        properties: {
-          id: { type: 'string' },
-          conversationId: { type: 'string' },
-          status: { enum: ['pending', 'sent', 'discarded'] },
-          question: { type: ['string', 'null'] },
-          replies: { type: 'array', items: ref('Reply') },
-          decidedBy: { type: ['string', 'null'] },
-          createdAt: { type: 'string', format: 'date-time' },
-        },
-      },
-      Ticket: {
-        type: 'object',
-        properties: {
-          id: { type: 'string' },
-          conversationId: { type: 'string' },
-          userId: { type: 'string' },
-          handoffId: { type: ['string', 'null'] },
-          reason: { type: 'string' },
-          message: { type: ['string', 'null'], description: "the customer's message, one line per message" },
-          status: { enum: ['open', 'closed'] },
-          closedBy: { type: ['string', 'null'] },
-          createdAt: { type: 'string', format: 'date-time' },
-        },
-      },
-      Message: {
-        type: 'object',
-        required: ['id', 'role', 'text', 'createdAt'],
-        properties: {
-          id: { type: 'string' },
-          role: { enum: ['user', 'bot', 'agent'] },
-          text: { type: ['string', 'null'] },
-          payload: { type: 'string' },
-          quickReplies: { type: 'array', items: ref('QuickReply') },
-          card: { type: 'object' },
-          createdAt: { type: 'string', format: 'date-time' },
-        },
-      },
-    },
-  },
-  paths: {
-    '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: '{"status":"ok"}' } } } },
-    '/readyz': {
-      get: {
-        summary: 'Readiness: the database (and Redis, when configured) answer',
-        responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } },
-      },
-    },
-    '/metrics': {
-      get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text/plain' } } },
-    },
-    '/api/v1/shops': {
-      post: {
-        summary: 'Create a shop',
-        security: [{ adminToken: [] }],
-        requestBody: json({
+      schemas: {
+        Error: {
           type: 'object',
-          required: ['name'],
-          properties: { name: { type: 'string' }, locales: { type: 'array', items: { type: 'string' } } },
-        }),
-        responses: {
-          '201': {
-            description: 'The apiKey and identitySecret are shown only here',
-            ...json({
-              type: 'object',
-              properties: {
-                id: { type: 'string' },
-                apiKey: { type: 'string' },
-                identitySecret: { type: 'string' },
-              },
-            }),
-          },
-          '400': common['400'],
-          '401': common['401'],
-        },
-      },
-    },
-    '/api/v1/shops/{shopId}/settings': {
-      parameters: [shopId],
-      get: {
-        summary: 'Read settings',
-        security: shopKey,
-        responses: { '200': json(ref('Settings')), ...common },
-      },
-      put: {
-        summary: 'Merge-update settings',
-        security: shopKey,
-        requestBody: json(ref('Settings')),
-        responses: {
-          '200': { description: 'The whole settings object', ...json(ref('Settings')) },
-          ...common,
-        },
-      },
-    },
-    '/api/v1/shops/{shopId}/knowledge': {
-      parameters: [shopId],
-      get: {
-        summary: 'List knowledge entries',
-        security: shopKey,
-        responses: {
-          '200': {
-            description: 'entries',
-            ...json({
-              type: 'object',
-              properties: { entries: { type: 'array', items: ref('KnowledgeEntry') } },
-            }),
-          },
-          ...common,
-        },
-      },
-      post: {
-        summary: 'Upsert knowledge entries',
-        security: shopKey,
-        requestBody: json({
-          type: 'object',
-          properties: { entries: { type: 'array', items: ref('KnowledgeEntry') } },
-        }),
-        responses: {
-          '200': {
-            description: 'upserted',
-            ...json({ type: 'object', properties: { upserted: { type: 'integer' } } }),
-          },
-          ...common,
-        },
-      },
-    },
-    '/api/v1/shops/{shopId}/knowledge/{entryId}': {
-      parameters: [shopId, { name: 'entryId', in: 'path', required: true, schema: { type: 'string' } }],
-      delete: {
-        summary: 'Delete an entry',
-        security: shopKey,
-        responses: { '204': { description: 'deleted' }, ...common },
-      },
-    },
-    '/api/v1/shops/{shopId}/publish': {
-      parameters: [shopId],
-      post: {
-        summary: "Retrain the shop's NLU and re-index its knowledge",
-        security: shopKey,
-        responses: {
-          '202': {
-            description: 'queued',
-            ...json({ type: 'object', properties: { jobId: { type: 'string' } } }),
-          },
-          ...common,
-        },
-      },
-    },
-    '/api/v1/shops/{shopId}/jobs/{jobId}': {
-      parameters: [shopId, { name: 'jobId', in: 'path', required: true, schema: { type: 'string' } }],
-      get: {
-        summary: 'Job state',
-        security: shopKey,
-        responses: {
-          '200': {
-            description: 'state',
-            ...json({
-              type: 'object',
-              properties: {
-                state: { enum: ['queued', 'running', 'done', 'failed'] },
-                progress: { type: 'number' },
-                error: { type: 'string' },
-              },
-            }),
-          },
-          ...common,
-        },
-      },
-    },
-    '/api/v1/shops/{shopId}/messages': {
-      parameters: [shopId],
-      post: {
-        summary:
-          "A customer's message (no API key needed: called by the shop's page or app; a key that is sent must be valid)",
-        requestBody: json({
-          type: 'object',
-          required: ['userId'],
+          required: ['error'],
           properties: {
-            userId: { type: 'string' },
-            userHash: { type: 'string', description: 'hex HMAC-SHA256(identitySecret, userId)' },
-            text: { type: 'string', description: 'at most 2,000 code points' },
-            payload: { type: 'string' },
-            locale: { type: 'string' },
-            clientMessageId: { type: 'string', description: 'a repeat returns the first answer' },
-          },
-        }),
-        responses: {
-          '200': {
-            description: 'The turn',
-            ...json({
+            error: {
               type: 'object',
+              required: ['code', 'message'],
               properties: {
-                conversationId: { type: 'string' },
-                replies: { type: 'array', items: ref('Reply') },
-                nlu: {
-                  type: 'object',
-                  properties: {
-                    intent: { type: ['string', 'null'] },
-                    confidence: { type: 'number' },
-                    entities: { type: 'array', items: { type: 'object' } },
-                  },
-                },
-                handoff: { enum: ['none', 'queued', 'agent'] },
-                draftId: { type: 'string', description: 'assist mode: the answer waits for an agent' },
+                code: { type: 'string', example: 'VALIDATION_FAILED' },
+                message: { type: 'string' },
               },
-            }),
+            },
           },
-          '400': common['400'],
-          '401': errorResponse('Bad userHash, or an Authorization header that is not a valid key'),
-          '403': errorResponse("Another shop's API key"),
-          '404': common['404'],
-          '413': errorResponse('text over 2,000 characters'),
-          '415': errorResponse('The body is not JSON'),
-          '429': errorResponse('Rate limited'),
         },
-      },
-    },
-    '/api/v1/shops/{shopId}/conversations/{conversationId}/messages': {
-      parameters: [
-        shopId,
-        conversationId,
-        { name: 'after', in: 'query', schema: { type: 'string' } },
-        ...userQuery,
-      ],
-      get: {
-        summary: 'Conversation history (shop apiKey, or the conversation’s own user)',
-        security: [...shopKey, {}],
-        responses: {
-          '200': {
-            description: 'messages',
-            ...json({ type: 'object', properties: { messages: { type: 'array', items: ref('Message') } } }),
-          },
-          ...common,
-        },
-      },
-    },
-    '/api/v1/shops/{shopId}/conversations/{conversationId}/events': {
-      parameters: [shopId, conversationId, ...userQuery],
-      get: {
-        summary: 'Server-Sent Events of new messages (event: message, data: Message); honours Last-Event-ID',
-        security: [...shopKey, {}],
-        responses: { '200': { description: 'text/event-stream' }, ...common },
-      },
-    },
-    '/api/v1/shops/{shopId}/agents': {
-      parameters: [shopId],
-      post: {
-        summary: 'Create an agent (shop key); the token is shown once',
-        security: shopKey,
-        requestBody: json({
+        QuickReply: {
           type: 'object',
-          required: ['name', 'tier', 'languages', 'maxConcurrent'],
+          required: ['title', 'payload'],
+          properties: { title: { type: 'string' }, payload: { type: 'string' } },
+        },
+        Reply: {
+          type: 'object',
+          required: ['text'],
           properties: {
+            text: { type: 'string' },
+            quickReplies: { type: 'array', items: ref('QuickReply') },
+            card: { type: 'object' },
+          },
+        },
+        KnowledgeEntry: {
+          type: 'object',
+          required: ['locale', 'question', 'answer'],
+          properties: {
+            id: { type: 'string', description: 'optional stable id; an existing id is replaced' },
+            locale: { type: 'string', example: 'zh-CN' },
+            question: { type: 'string', maxLength: 500 },
+            similar: { type: 'array', items: { type: 'string' } },
+            answer: { type: 'string', maxLength: 5000 },
+          },
+        },
+        // What PUT accepts and GET shows (secrets masked): the schema the route validates with.
+        Settings: requestSchema(settingsPatchSchema),
+        Agent: {
+          type: 'object',
+          properties: {
+            id: { type: 'string' },
+            shopId: { type: 'string' },
             name: { type: 'string' },
             tier: { enum: ['L1', 'L2', 'expert'] },
-            languages: { type: 'array', items: { type: 'string' }, example: ['zh-CN'] },
-            maxConcurrent: { type: 'integer', minimum: 1, maximum: 50 },
+            languages: { type: 'array', items: { type: 'string' } },
+            maxConcurrent: { type: 'integer' },
+            status: { enum: ['online', 'away', 'offline'] },
+            lastSeenAt: { type: ['string', 'null'], format: 'date-time' },
           },
-        }),
-        responses: {
-          '201': {
-            description: 'The agent and its token',
-            ...json({ allOf: [ref('Agent'), { type: 'object', properties: { token: { type: 'string' } } }] }),
-          },
-          ...common,
         },
-      },
-      get: {
-        summary: 'Agents, with their current load (`active`)',
-        security: shopOrAgent,
-        responses: {
-          '200': {
-            description: 'agents',
-            ...json({ type: 'object', properties: { agents: { type: 'array', items: ref('Agent') } } }),
-          },
-          ...common,
-        },
-      },
-    },
-    '/api/v1/agents/me': {
-      get: {
-        summary: 'The agent of the token (the workspace signs in with it)',
-        security: [{ agentToken: [] }],
-        responses: { '200': { description: 'agent', ...json(ref('Agent')) }, '401': common['401'] },
-      },
-    },
-    '/api/v1/shops/{shopId}/agents/{agentId}': {
-      parameters: [shopId, { name: 'agentId', in: 'path', required: true, schema: { type: 'string' } }],
-      delete: {
-        summary:
-          'Remove an agent: the token stops working; their conversations go back to the queue with a note',
-        security: shopKey,
-        responses: { '204': { description: 'removed' }, ...common },
-      },
-    },
-    '/api/v1/shops/{shopId}/agents/{agentId}/status': {
-      parameters: [shopId, { name: 'agentId', in: 'path', required: true, schema: { type: 'string' } }],
-      put: {
-        summary: 'Presence: online agents are routed work and counted in queue estimates',
-        security: shopOrAgent,
-        requestBody: json({
+        Handoff: {
           type: 'object',
-          required: ['status'],
-          properties: { status: { enum: ['online', 'away', 'offline'] } },
-        }),
-        responses: { '200': { description: 'agent', ...json(ref('Agent')) }, ...common },
-      },
-    },
-    '/api/v1/shops/{shopId}/handoffs': {
-      parameters: [
-        shopId,
-        {
-          name: 'status',
-          in: 'query',
-          schema: { enum: ['pending', 'assigned', 'transferred', 'resolved', 'expired', 'queue', 'open'] },
-          description: 'queue = pending + transferred; open (default) = queue + assigned',
-        },
-        { name: 'agentId', in: 'query', schema: { type: 'string' } },
-        { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 200 } },
-      ],
-      get: {
-        summary: 'Handoffs; waiting ones oldest first, with their queue position',
-        security: shopOrAgent,
-        responses: {
-          '200': {
-            description: 'handoffs',
-            ...json({ type: 'object', properties: { handoffs: { type: 'array', items: ref('Handoff') } } }),
-          },
-          ...common,
-        },
-      },
-    },
-    '/api/v1/shops/{shopId}/handoffs/next': {
-      parameters: [shopId],
-      post: {
-        summary: 'Take the oldest waiting handoff the agent may serve (own tier first, then the tiers below)',
-        security: shopOrAgent,
-        requestBody: json(byAgent),
-        responses: {
-          '200': { description: 'assigned', ...json(ref('Handoff')) },
-          '204': { description: 'nothing waits for this agent' },
-          ...common,
-          ...conflict('AGENT_AT_CAPACITY'),
-        },
-      },
-    },
-    '/api/v1/shops/{shopId}/handoffs/{handoffId}': {
-      parameters: [shopId, handoffId],
-      get: {
-        summary: 'One handoff',
-        security: shopOrAgent,
-        responses: { '200': { description: 'handoff', ...json(ref('Handoff')) }, ...common },
-      },
-    },
-    '/api/v1/shops/{shopId}/handoffs/{handoffId}/assign': {
-      parameters: [shopId, handoffId],
-      post: {
-        summary: 'Take a handoff; atomic — of agents taking it at once, one gets 200, the others 409',
-        security: shopOrAgent,
-        requestBody: json(byAgent),
-        responses: {
-          '200': { description: 'assigned', ...json(ref('Handoff')) },
-          ...common,
-          '403': errorResponse('AGENT_NOT_ELIGIBLE: tier or language does not fit'),
-          ...conflict('HANDOFF_TAKEN, AGENT_AT_CAPACITY or ILLEGAL_TRANSITION'),
-        },
-      },
-    },
-    '/api/v1/shops/{shopId}/handoffs/{handoffId}/transfer': {
-      parameters: [shopId, handoffId],
-      post: {
-        summary:
-          'assigned → transferred: back in the queue for another tier; the note is kept, the transcript stays',
-        security: shopOrAgent,
-        requestBody: json({
-          type: 'object',
-          required: ['tier'],
-          properties: { tier: { enum: ['L1', 'L2', 'expert'] }, note: { type: 'string' } },
-        }),
-        responses: {
-          '200': { description: 'transferred', ...json(ref('Handoff')) },
-          ...common,
-          ...conflict('ILLEGAL_TRANSITION or NOT_ASSIGNED_TO_YOU'),
-        },
-      },
-    },
-    '/api/v1/shops/{shopId}/handoffs/{handoffId}/resolve': {
-      parameters: [shopId, handoffId],
-      post: {
-        summary:
-          'Resolve; returnToBot hands the conversation back to the bot with a clean dialogue, otherwise it ends',
-        security: shopOrAgent,
-        requestBody: json({
-          type: 'object',
-          required: ['returnToBot'],
-          properties: { returnToBot: { type: 'boolean' } },
-        }),
-        responses: {
-          '200': { description: 'resolved', ...json(ref('Handoff')) },
-          ...common,
-          ...conflict('ILLEGAL_TRANSITION or NOT_ASSIGNED_TO_YOU'),
-        },
-      },
-    },
-    '/api/v1/shops/{shopId}/conversations/{conversationId}/context': {
-      parameters: [shopId, conversationId],
-      get: {
-        summary:
-          "What the agent needs: transcript with each turn's NLU, reason, profile and trust tier, recent orders, a summary",
-        security: shopOrAgent,
-        responses: {
-          '200': {
-            description: 'context',
-            ...json({
-              type: 'object',
-              properties: {
-                conversation: { type: 'object' },
-                handoff: { oneOf: [ref('Handoff'), { type: 'null' }] },
-                reason: { type: ['string', 'null'] },
-                reasonText: { type: ['string', 'null'] },
-                profile: {
-                  type: 'object',
-                  properties: {
-                    userId: { type: 'string' },
-                    verified: { type: 'boolean' },
-                    name: { type: 'string' },
-                    tier: { type: 'integer' },
-                  },
+          required: ['id', 'conversationId', 'status', 'reason', 'tier', 'createdAt'],
+          properties: {
+            id: { type: 'string' },
+            conversationId: { type: 'string' },
+            userId: { type: 'string' },
+            status: { enum: ['pending', 'assigned', 'transferred', 'resolved', 'expired'] },
+            reason: {
+              type: 'string',
+              description:
+                'customer_request | dtmf | low_confidence | negative_sentiment | refund_dispute | backend_failure | vip',
+            },
+            tier: { enum: ['L1', 'L2', 'expert'] },
+            locale: { type: 'string' },
+            assignedTo: { type: ['string', 'null'] },
+            position: {
+              type: 'integer',
+              description: 'place in the queue of its tier and language (waiting only)',
+            },
+            notes: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  at: { type: 'string' },
+                  agentId: { type: ['string', 'null'] },
+                  fromTier: { type: 'string' },
+                  toTier: { type: 'string' },
+                  note: { type: 'string' },
                 },
-                recentOrders: {
-                  type: 'array',
-                  items: { type: 'object' },
-                  description: 'verified customers only',
-                },
-                summary: { type: 'string' },
-                transcript: { type: 'array', items: ref('Message') },
-                warnings: { type: 'array', items: { type: 'string' } },
               },
-            }),
+            },
+            queuedAt: { type: 'string', format: 'date-time' },
+            assignedAt: { type: ['string', 'null'], format: 'date-time' },
+            closedAt: { type: ['string', 'null'], format: 'date-time' },
+            createdAt: { type: 'string', format: 'date-time' },
+            updatedAt: { type: 'string', format: 'date-time' },
           },
-          ...common,
+        },
+        Draft: {
+          type: 'object',
+          properties: {
+            id: { type: 'string' },
+            conversationId: { type: 'string' },
+            status: { enum: ['pending', 'sent', 'discarded'] },
+            question: { type: ['string', 'null'] },
+            replies: { type: 'array', items: ref('Reply') },
+            decidedBy: { type: ['string', 'null'] },
+            createdAt: { type: 'string', format: 'date-time' },
+          },
+        },
+        Ticket: {
+          type: 'object',
+          properties: {
+            id: { type: 'string' },
+            conversationId: { type: 'string' },
+            userId: { type: 'string' },
+            handoffId: { type: ['string', 'null'] },
+            reason: { type: 'string' },
+            message: {
+              type: ['string', 'null'],
+              description: "the customer's message, one line per message",
+            },
+            status: { enum: ['open', 'closed'] },
+            closedBy: { type: ['string', 'null'] },
+            createdAt: { type: 'string', format: 'date-time' },
+          },
+        },
+        Message: {
+          type: 'object',
+          required: ['id', 'role', 'text', 'createdAt'],
+          properties: {
+            id: { type: 'string' },
+            role: { enum: ['user', 'bot', 'agent'] },
+            text: { type: ['string', 'null'] },
+            payload: { type: 'string' },
+            quickReplies: { type: 'array', items: ref('QuickReply') },
+            card: { type: 'object' },
+            createdAt: { type: 'string', format: 'date-time' },
+          },
         },
       },
     },
-    '/api/v1/shops/{shopId}/conversations/{conversationId}/suggestions': {
-      parameters: [shopId, conversationId],
-      get: {
-        summary:
-          "蜂槽: replies for the customer's latest question, from the shop's knowledge and earlier agent answers, ranked",
-        security: shopOrAgent,
-        responses: {
-          '200': {
-            description: 'suggestions',
-            ...json({
-              type: 'object',
-              properties: {
-                question: { type: 'string' },
-                suggestions: {
-                  type: 'array',
-                  items: {
+    paths: {
+      '/api/v1/openapi.json': {
+        get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1 (JSON)' } } },
+      },
+      '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: '{"status":"ok"}' } } } },
+      '/readyz': {
+        get: {
+          summary: 'Readiness: the database (and Redis, when configured) answer',
+          responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } },
+        },
+      },
+      '/metrics': {
+        get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text/plain' } } },
+      },
+      '/api/v1/shops': {
+        post: {
+          summary: 'Create a shop',
+          security: [{ adminToken: [] }],
+          requestBody: jsonRequest(createShopSchema),
+          responses: {
+            '201': {
+              description: 'The apiKey and identitySecret are shown only here',
+              ...json({
+                type: 'object',
+                properties: {
+                  id: { type: 'string' },
+                  apiKey: { type: 'string' },
+                  identitySecret: { type: 'string' },
+                },
+              }),
+            },
+            '400': common['400'],
+            '401': common['401'],
+          },
+        },
+      },
+      '/api/v1/shops/{shopId}/settings': {
+        parameters: [shopId],
+        get: {
+          summary: 'Read settings',
+          security: shopKey,
+          responses: { '200': json(ref('Settings')), ...common },
+        },
+        put: {
+          summary: 'Merge-update settings',
+          security: shopKey,
+          requestBody: jsonRequest(settingsPatchSchema),
+          responses: {
+            '200': { description: 'The whole settings object', ...json(ref('Settings')) },
+            ...common,
+          },
+        },
+      },
+      '/api/v1/shops/{shopId}/knowledge': {
+        parameters: [shopId],
+        get: {
+          summary: 'List knowledge entries',
+          security: shopKey,
+          responses: {
+            '200': {
+              description: 'entries',
+              ...json({
+                type: 'object',
+                properties: { entries: { type: 'array', items: ref('KnowledgeEntry') } },
+              }),
+            },
+            ...common,
+          },
+        },
+        post: {
+          summary: 'Upsert knowledge entries',
+          security: shopKey,
+          requestBody: jsonRequest(knowledgeSchema),
+          responses: {
+            '200': {
+              description: 'upserted',
+              ...json({ type: 'object', properties: { upserted: { type: 'integer' } } }),
+            },
+            ...common,
+          },
+        },
+      },
+      '/api/v1/shops/{shopId}/knowledge/{entryId}': {
+        parameters: [shopId, { name: 'entryId', in: 'path', required: true, schema: { type: 'string' } }],
+        delete: {
+          summary: 'Delete an entry',
+          security: shopKey,
+          responses: { '204': { description: 'deleted' }, ...common },
+        },
+      },
+      '/api/v1/shops/{shopId}/publish': {
+        parameters: [shopId],
+        post: {
+          summary: "Retrain the shop's NLU and re-index its knowledge",
+          security: shopKey,
+          responses: {
+            '202': {
+              description: 'queued',
+              ...json({ type: 'object', properties: { jobId: { type: 'string' } } }),
+            },
+            ...common,
+          },
+        },
+      },
+      '/api/v1/shops/{shopId}/jobs/{jobId}': {
+        parameters: [shopId, { name: 'jobId', in: 'path', required: true, schema: { type: 'string' } }],
+        get: {
+          summary: 'Job state',
+          security: shopKey,
+          responses: {
+            '200': {
+              description: 'state',
+              ...json({
+                type: 'object',
+                properties: {
+                  state: { enum: ['queued', 'running', 'done', 'failed'] },
+                  progress: { type: 'number' },
+                  error: { type: 'string' },
+                },
+              }),
+            },
+            ...common,
+          },
+        },
+      },
+      '/api/v1/shops/{shopId}/agents': {
+        parameters: [shopId],
+        post: {
+          summary: 'Create an agent (shop key); the token is shown once',
+          security: shopKey,
+          requestBody: jsonRequest(createAgentSchema),
+          responses: {
+            '201': {
+              description: 'The agent and its token',
+              ...json({
+                allOf: [ref('Agent'), { type: 'object', properties: { token: { type: 'string' } } }],
+              }),
+            },
+            ...common,
+          },
+        },
+        get: {
+          summary: 'Agents, with their current load (`active`)',
+          security: shopOrAgent,
+          responses: {
+            '200': {
+              description: 'agents',
+              ...json({ type: 'object', properties: { agents: { type: 'array', items: ref('Agent') } } }),
+            },
+            ...common,
+          },
+        },
+      },
+      '/api/v1/agents/me': {
+        get: {
+          summary: 'The agent of the token (the workspace signs in with it)',
+          security: [{ agentToken: [] }],
+          responses: { '200': { description: 'agent', ...json(ref('Agent')) }, '401': common['401'] },
+        },
+      },
+      '/api/v1/shops/{shopId}/agents/{agentId}': {
+        parameters: [shopId, { name: 'agentId', in: 'path', required: true, schema: { type: 'string' } }],
+        delete: {
+          summary:
+            'Remove an agent: the token stops working; their conversations go back to the queue with a note',
+          security: shopKey,
+          responses: { '204': { description: 'removed' }, ...common },
+        },
+      },
+      '/api/v1/shops/{shopId}/agents/{agentId}/status': {
+        parameters: [shopId, { name: 'agentId', in: 'path', required: true, schema: { type: 'string' } }],
+        put: {
+          summary: 'Presence: online agents are routed work and counted in queue estimates',
+          security: shopOrAgent,
+          requestBody: jsonRequest(statusSchema),
+          responses: { '200': { description: 'agent', ...json(ref('Agent')) }, ...common },
+        },
+      },
+      '/api/v1/shops/{shopId}/handoffs': {
+        parameters: [
+          shopId,
+          {
+            name: 'status',
+            in: 'query',
+            schema: { enum: ['pending', 'assigned', 'transferred', 'resolved', 'expired', 'queue', 'open'] },
+            description: 'queue = pending + transferred; open (default) = queue + assigned',
+          },
+          { name: 'agentId', in: 'query', schema: { type: 'string' } },
+          {
+            name: 'limit',
+            in: 'query',
+            schema: { type: 'integer', minimum: 1, maximum: 1000, default: 200 },
+          },
+        ],
+        get: {
+          summary: 'Handoffs; waiting ones oldest first, with their queue position',
+          security: shopOrAgent,
+          responses: {
+            '200': {
+              description: 'handoffs',
+              ...json({ type: 'object', properties: { handoffs: { type: 'array', items: ref('Handoff') } } }),
+            },
+            ...common,
+          },
+        },
+      },
+      '/api/v1/shops/{shopId}/handoffs/next': {
+        parameters: [shopId],
+        post: {
+          summary:
+            'Take the oldest waiting handoff the agent may serve (own tier first, then the tiers below)',
+          security: shopOrAgent,
+          requestBody: jsonRequest(byAgentSchema),
+          responses: {
+            '200': { description: 'assigned', ...json(ref('Handoff')) },
+            '204': { description: 'nothing waits for this agent' },
+            ...common,
+            ...conflict('AGENT_AT_CAPACITY'),
+          },
+        },
+      },
+      '/api/v1/shops/{shopId}/handoffs/{handoffId}': {
+        parameters: [shopId, handoffId],
+        get: {
+          summary: 'One handoff',
+          security: shopOrAgent,
+          responses: { '200': { description: 'handoff', ...json(ref('Handoff')) }, ...common },
+        },
+      },
+      '/api/v1/shops/{shopId}/handoffs/{handoffId}/assign': {
+        parameters: [shopId, handoffId],
+        post: {
+          summary: 'Take a handoff; atomic — of agents taking it at once, one gets 200, the others 409',
+          security: shopOrAgent,
+          requestBody: jsonRequest(byAgentSchema),
+          responses: {
+            '200': { description: 'assigned', ...json(ref('Handoff')) },
+            ...common,
+            '403': errorResponse('AGENT_NOT_ELIGIBLE: tier or language does not fit'),
+            ...conflict('HANDOFF_TAKEN, AGENT_AT_CAPACITY or ILLEGAL_TRANSITION'),
+          },
+        },
+      },
+      '/api/v1/shops/{shopId}/handoffs/{handoffId}/transfer': {
+        parameters: [shopId, handoffId],
+        post: {
+          summary:
+            'assigned → transferred: back in the queue for another tier; the note is kept, the transcript stays',
+          security: shopOrAgent,
+          requestBody: jsonRequest(transferSchema),
+          responses: {
+            '200': { description: 'transferred', ...json(ref('Handoff')) },
+            ...common,
+            ...conflict('ILLEGAL_TRANSITION or NOT_ASSIGNED_TO_YOU'),
+          },
+        },
+      },
+      '/api/v1/shops/{shopId}/handoffs/{handoffId}/resolve': {
+        parameters: [shopId, handoffId],
+        post: {
+          summary:
+            'Resolve; returnToBot hands the conversation back to the bot with a clean dialogue, otherwise it ends',
+          security: shopOrAgent,
+          requestBody: jsonRequest(resolveSchema),
+          responses: {
+            '200': { description: 'resolved', ...json(ref('Handoff')) },
+            ...common,
+            ...conflict('ILLEGAL_TRANSITION or NOT_ASSIGNED_TO_YOU'),
+          },
+        },
+      },
+      '/api/v1/shops/{shopId}/conversations/{conversationId}/context': {
+        parameters: [shopId, conversationId],
+        get: {
+          summary:
+            "What the agent needs: transcript with each turn's NLU, reason, profile and trust tier, recent orders, a summary",
+          security: shopOrAgent,
+          responses: {
+            '200': {
+              description: 'context',
+              ...json({
+                type: 'object',
+                properties: {
+                  conversation: { type: 'object' },
+                  handoff: { oneOf: [ref('Handoff'), { type: 'null' }] },
+                  reason: { type: ['string', 'null'] },
+                  reasonText: { type: ['string', 'null'] },
+                  profile: {
                     type: 'object',
                     properties: {
-                      text: { type: 'string' },
-                      source: { enum: ['knowledge', 'agent'] },
-                      score: { type: 'number' },
+                      userId: { type: 'string' },
+                      verified: { type: 'boolean' },
+                      name: { type: 'string' },
+                      tier: { type: 'integer' },
+                    },
+                  },
+                  recentOrders: {
+                    type: 'array',
+                    items: { type: 'object' },
+                    description: 'verified customers only',
+                  },
+                  summary: { type: 'string' },
+                  transcript: { type: 'array', items: ref('Message') },
+                  warnings: { type: 'array', items: { type: 'string' } },
+                },
+              }),
+            },
+            ...common,
+          },
+        },
+      },
+      '/api/v1/shops/{shopId}/conversations/{conversationId}/suggestions': {
+        parameters: [shopId, conversationId],
+        get: {
+          summary:
+            "蜂槽: replies for the customer's latest question, from the shop's knowledge and earlier agent answers, ranked",
+          security: shopOrAgent,
+          responses: {
+            '200': {
+              description: 'suggestions',
+              ...json({
+                type: 'object',
+                properties: {
+                  question: { type: 'string' },
+                  suggestions: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      properties: {
+                        text: { type: 'string' },
+                        source: { enum: ['knowledge', 'agent'] },
+                        score: { type: 'number' },
+                      },
                     },
                   },
                 },
-              },
-            }),
+              }),
+            },
+            ...common,
           },
-          ...common,
         },
       },
-    },
-    '/api/v1/shops/{shopId}/conversations/{conversationId}/agent-messages': {
-      parameters: [shopId, conversationId],
-      post: {
-        summary: "An agent's reply; reaches the customer in the widget and over SSE",
-        security: shopOrAgent,
-        requestBody: json({
-          type: 'object',
-          required: ['text'],
-          properties: { agentId: { type: 'string' }, text: { type: 'string', maxLength: 2000 } },
-        }),
-        responses: {
-          '201': {
-            description: 'sent',
-            ...json({ type: 'object', properties: { message: ref('Message') } }),
+      '/api/v1/shops/{shopId}/conversations/{conversationId}/agent-messages': {
+        parameters: [shopId, conversationId],
+        post: {
+          summary: "An agent's reply; reaches the customer in the widget and over SSE",
+          security: shopOrAgent,
+          requestBody: jsonRequest(agentMessageSchema),
+          responses: {
+            '201': {
+              description: 'sent',
+              ...json({ type: 'object', properties: { message: ref('Message') } }),
+            },
+            ...common,
+            ...conflict('NOT_ASSIGNED_TO_YOU'),
           },
-          ...common,
-          ...conflict('NOT_ASSIGNED_TO_YOU'),
         },
       },
-    },
-    '/api/v1/shops/{shopId}/drafts': {
-      parameters: [
-        shopId,
-        { name: 'status', in: 'query', schema: { enum: ['pending', 'sent', 'discarded'] } },
-      ],
-      get: {
-        summary: "Assist mode: the bot's drafted answers",
-        security: shopOrAgent,
-        responses: {
-          '200': {
-            description: 'drafts',
-            ...json({ type: 'object', properties: { drafts: { type: 'array', items: ref('Draft') } } }),
+      '/api/v1/shops/{shopId}/drafts': {
+        parameters: [
+          shopId,
+          { name: 'status', in: 'query', schema: { enum: ['pending', 'sent', 'discarded'] } },
+        ],
+        get: {
+          summary: "Assist mode: the bot's drafted answers",
+          security: shopOrAgent,
+          responses: {
+            '200': {
+              description: 'drafts',
+              ...json({ type: 'object', properties: { drafts: { type: 'array', items: ref('Draft') } } }),
+            },
+            ...common,
           },
-          ...common,
         },
       },
-    },
-    '/api/v1/shops/{shopId}/drafts/{draftId}/approve': {
-      parameters: [shopId, { name: 'draftId', in: 'path', required: true, schema: { type: 'string' } }],
-      post: {
-        summary: 'Send a draft as written, or edited (`text`); once only',
-        security: shopOrAgent,
-        requestBody: json({
-          type: 'object',
-          properties: { agentId: { type: 'string' }, text: { type: 'string' } },
-        }),
-        responses: {
-          '200': { description: 'sent', ...json(ref('Draft')) },
-          ...common,
-          ...conflict('DRAFT_DECIDED'),
-        },
-      },
-    },
-    '/api/v1/shops/{shopId}/drafts/{draftId}/discard': {
-      parameters: [shopId, { name: 'draftId', in: 'path', required: true, schema: { type: 'string' } }],
-      post: {
-        summary: 'Drop a draft',
-        security: shopOrAgent,
-        requestBody: json(byAgent),
-        responses: {
-          '200': { description: 'discarded', ...json(ref('Draft')) },
-          ...common,
-          ...conflict('DRAFT_DECIDED'),
-        },
-      },
-    },
-    '/api/v1/shops/{shopId}/tickets': {
-      parameters: [shopId, { name: 'status', in: 'query', schema: { enum: ['open', 'closed'] } }],
-      get: {
-        summary: 'Messages customers left when nobody was online (or a handoff expired)',
-        security: shopOrAgent,
-        responses: {
-          '200': {
-            description: 'tickets',
-            ...json({ type: 'object', properties: { tickets: { type: 'array', items: ref('Ticket') } } }),
+      '/api/v1/shops/{shopId}/drafts/{draftId}/approve': {
+        parameters: [shopId, { name: 'draftId', in: 'path', required: true, schema: { type: 'string' } }],
+        post: {
+          summary: 'Send a draft as written, or edited (`text`); once only',
+          security: shopOrAgent,
+          requestBody: jsonRequest(approveSchema),
+          responses: {
+            '200': { description: 'sent', ...json(ref('Draft')) },
+            ...common,
+            ...conflict('DRAFT_DECIDED'),
           },
-          ...common,
         },
       },
-    },
-    '/api/v1/shops/{shopId}/tickets/{ticketId}/close': {
-      parameters: [shopId, { name: 'ticketId', in: 'path', required: true, schema: { type: 'string' } }],
-      post: {
-        summary: 'Close a ticket',
-        security: shopOrAgent,
-        requestBody: json(byAgent),
-        responses: {
-          '200': { description: 'closed', ...json(ref('Ticket')) },
-          ...common,
-          ...conflict('TICKET_CLOSED'),
+      '/api/v1/shops/{shopId}/drafts/{draftId}/discard': {
+        parameters: [shopId, { name: 'draftId', in: 'path', required: true, schema: { type: 'string' } }],
+        post: {
+          summary: 'Drop a draft',
+          security: shopOrAgent,
+          requestBody: jsonRequest(byAgentSchema),
+          responses: {
+            '200': { description: 'discarded', ...json(ref('Draft')) },
+            ...common,
+            ...conflict('DRAFT_DECIDED'),
+          },
         },
       },
-    },
-    '/api/v1/shops/{shopId}/agent-events': {
-      parameters: [shopId],
-      get: {
-        summary:
-          'Server-Sent Events for the workspace: handoff (Handoff), message ({conversationId, message}) for conversations with an open handoff, draft (Draft), ticket (Ticket)',
-        security: shopOrAgent,
-        responses: { '200': { description: 'text/event-stream' }, ...common },
+      '/api/v1/shops/{shopId}/tickets': {
+        parameters: [shopId, { name: 'status', in: 'query', schema: { enum: ['open', 'closed'] } }],
+        get: {
+          summary: 'Messages customers left when nobody was online (or a handoff expired)',
+          security: shopOrAgent,
+          responses: {
+            '200': {
+              description: 'tickets',
+              ...json({ type: 'object', properties: { tickets: { type: 'array', items: ref('Ticket') } } }),
+            },
+            ...common,
+          },
+        },
       },
-    },
-    '/channels/web/{shopId}/ws': {
-      parameters: [shopId],
-      get: {
-        summary: 'Web chat widget WebSocket (see channels/web/protocol.ts)',
-        responses: { '101': { description: 'upgrade' } },
+      '/api/v1/shops/{shopId}/tickets/{ticketId}/close': {
+        parameters: [shopId, { name: 'ticketId', in: 'path', required: true, schema: { type: 'string' } }],
+        post: {
+          summary: 'Close a ticket',
+          security: shopOrAgent,
+          requestBody: jsonRequest(byAgentSchema),
+          responses: {
+            '200': { description: 'closed', ...json(ref('Ticket')) },
+            ...common,
+            ...conflict('TICKET_CLOSED'),
+          },
+        },
       },
+      '/api/v1/shops/{shopId}/agent-events': {
+        parameters: [shopId],
+        get: {
+          summary:
+            'Server-Sent Events for the workspace: handoff (Handoff), message ({conversationId, message}) for conversations with an open handoff, draft (Draft), ticket (Ticket)',
+          security: shopOrAgent,
+          responses: { '200': { description: 'text/event-stream' }, ...common },
+        },
+      },
+      ...extraPaths,
     },
-  },
-};
+  };
+}

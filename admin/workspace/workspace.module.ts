@@ -25,6 +25,17 @@ export function createAgentWorkspace(platform: Platform): HttpModule {
 
   return {
     id: 'agent-workspace',
+    openApiPaths: {
+      '/agent': {
+        get: { summary: 'The agent workspace (web UI)', responses: { '200': { description: 'text/html' } } },
+      },
+      '/agent/workspace.js': {
+        get: {
+          summary: "The agent workspace's script",
+          responses: { '200': { description: 'application/javascript' } },
+        },
+      },
+    },
 
     mount(app) {
       app.get('/agent', async (_req, res) => {

@@ -8,6 +8,7 @@ import type { Platform } from '../../bot/platform';
 import { RateLimiter } from '../../bot/rate-limit';
 import type { HttpModule } from '../../bot/server';
 import type { Conversation } from '../../bot/store/conversations.repo';
+import { appOpenApiPaths } from './openapi';
 import { historyQuerySchema, postMessageSchema } from './protocol';
 
 const SSE_HEARTBEAT_MS = 15_000;
@@ -47,6 +48,7 @@ export function createAppChannel(platform: Platform): HttpModule {
 
   return {
     id: 'app',
+    openApiPaths: appOpenApiPaths,
     mount(app) {
       app.post('/api/v1/shops/:shopId/messages', jsonBody('64kb'), async (req, res) => {
         // The endpoint is open to a shop's pages, but credentials that are sent must be right: a

@@ -71,3 +71,12 @@ export interface WidgetConfig {
   /** The widget's own words per locale, from this channel's message catalogues. */
   ui: Record<string, Record<string, string>>;
 }
+
+/** The WebSocket URL's query: `/channels/web/:shopId/ws?visitorId=…[&userId=…&userHash=…]`. */
+export const socketQuerySchema = z.object({
+  /** The widget's own random id for this browser (anonymous visitors are `web:<visitorId>`). */
+  visitorId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'visitorId is missing or invalid'),
+  /** The shop's own customer id, vouched for by userHash = hex HMAC-SHA256(identitySecret, userId). */
+  userId: z.string().max(128, 'userId is too long').optional(),
+  userHash: z.string().max(128).optional(),
+});

@@ -11,7 +11,8 @@ import { userHashFor, verifyUserHash } from '../../bot/identity';
 import type { Platform } from '../../bot/platform';
 import type { HttpModule } from '../../bot/server';
 import type { Shop } from '../../bot/store/shops.repo';
-import { closeCodes, type WidgetConfig } from './protocol';
+import { errorResponse, pathParameter, queryParameters } from '../../bot/openapi';
+import { closeCodes, socketQuerySchema, type WidgetConfig } from './protocol';
 import { WebConnection } from './web.connection';
 
 export interface WebChannelOptions {
@@ -22,8 +23,6 @@ export interface WebChannelOptions {
 }
 
 const WS_PATH = /^\/channels\/web\/([A-Za-z0-9_-]{1,64})\/ws$/;
-const VISITOR_ID = /^[A-Za-z0-9_-]{8,64}$/;
-const MAX_USER_ID_LENGTH = 128;
 // Room for 2,000 code points of any script plus the frame around them; longer frames close the socket (1009).
 const MAX_FRAME_BYTES = 16 * 1024;
 const DEFAULT_LOCALES = ['zh-CN', 'en-US'];
@@ -52,13 +51,9 @@ export function createWebChannel(platform: Platform, options: WebChannelOptions 
   async function accept(ws: WebSocket, shopId: string, params: URLSearchParams): Promise<void> {
     // An error on one socket (a bad frame, a reset) must never reach the process.
     ws.on('error', (err) => log.debug({ err }, 'web chat: socket error'));
-    const visitorId = params.get('visitorId') ?? '';
-    if (!VISITOR_ID.test(visitorId))
-      return ws.close(closeCodes.badRequest, 'visitorId is missing or invalid');
-    const claimedUserId = params.get('userId') ?? '';
-    const userHash = params.get('userHash') ?? '';
-    if (claimedUserId.length > MAX_USER_ID_LENGTH)
-      return ws.close(closeCodes.badRequest, 'userId is too long');
+    const query = socketQuerySchema.safeParse(Object.fromEntries(params));
+    if (!query.success) return ws.close(closeCodes.badRequest, query.error.issues[0]?.message ?? 'bad query');
+    const { visitorId, userId: claimedUserId = '', userHash = '' } = query.data;
 
     // Frames that arrive while the shop is looked up wait here rather than being lost.
     const early: [RawData, boolean][] = [];
@@ -92,6 +87,31 @@ export function createWebChannel(platform: Platform, options: WebChannelOptions 
 
   return {
     id: 'web',
+    openApiPaths: {
+      '/channels/web/{shopId}/config': {
+        parameters: [pathParameter('shopId')],
+        get: {
+          summary: "The widget's configuration: the shop's name, locales, greetings and the widget's words",
+          responses: {
+            '200': { description: 'WidgetConfig (channels/web/protocol.ts)' },
+            '404': errorResponse('Unknown shop'),
+          },
+        },
+      },
+      '/channels/web/{shopId}/ws': {
+        parameters: [pathParameter('shopId'), ...queryParameters(socketQuerySchema)],
+        get: {
+          summary: 'Web chat widget WebSocket (frames: channels/web/protocol.ts)',
+          responses: { '101': { description: 'upgrade' } },
+        },
+      },
+      '/widget.js': {
+        get: {
+          summary: 'The chat widget script',
+          responses: { '200': { description: 'application/javascript' } },
+        },
+      },
+    },
 
     mount(app: Express) {
       app.get('/widget.js', async (_req, res) => {
