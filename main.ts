@@ -7,7 +7,11 @@ import { createAdminApi } from './admin/api/admin.module';
 import { createHandoffApi } from './admin/api/handoff.routes';
 import { seedDemoShop } from './admin/demo/demo-shop';
 import { createAgentWorkspace } from './admin/workspace/workspace.module';
+import { createAgentsChannel } from './channels/agents/agents.adapter';
 import { createAppChannel } from './channels/app/app.adapter';
+import { createMqttChannel } from './channels/mqtt/mqtt.adapter';
+import { createSpeakerChannel } from './channels/speaker/speaker.module';
+import { createVoiceChannel } from './channels/voice/voice.module';
 import { createWebChannel } from './channels/web/web.adapter';
 import { type CommerceResolver, createCommerceResolver } from './commerce/commerce-resolver';
 import { createNluEngine } from './nlu/engine';
@@ -42,7 +46,11 @@ export async function buildKefu(
     createHandoffApi(platform),
     createAgentWorkspace(platform),
     // Channels: one module each (channels/<name>/<name>.adapter.ts).
+    createAgentsChannel(platform),
     createAppChannel(platform),
+    createMqttChannel(platform),
+    createSpeakerChannel(platform),
+    createVoiceChannel(platform),
     createWebChannel(platform),
   ];
   // The OpenAPI document (served by the admin module) carries every module's rows.

@@ -9,6 +9,10 @@ const envSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
   REDIS_URL: z.string().url().optional(),
   MQTT_URL: z.string().url().optional(),
+  /** Start the embedded MQTT broker (aedes) when MQTT_URL is not set. */
+  KEFU_MQTT_EMBEDDED: flag.default(false),
+  KEFU_MQTT_PORT: z.coerce.number().int().min(0).max(65535).default(1883),
+  KEFU_MQTT_HOST: z.string().default('127.0.0.1'),
   KEFU_ADMIN_TOKEN: z.string().min(16, 'KEFU_ADMIN_TOKEN must be at least 16 characters').optional(),
   KEFU_DEMO: flag.default(true),
   KEFU_PUBLIC_URL: z.string().url().optional(),
@@ -24,6 +28,10 @@ export interface Config {
   databaseUrl?: string;
   redisUrl?: string;
   mqttUrl?: string;
+  /** Start the embedded MQTT broker on mqttHost:mqttPort (only when mqttUrl is not set). */
+  mqttEmbedded: boolean;
+  mqttPort: number;
+  mqttHost: string;
   adminToken?: string;
   demo: boolean;
   publicUrl?: string;
@@ -48,6 +56,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
     mqttUrl: e.MQTT_URL,
+    mqttEmbedded: e.KEFU_MQTT_EMBEDDED,
+    mqttPort: e.KEFU_MQTT_PORT,
+    mqttHost: e.KEFU_MQTT_HOST,
     adminToken: e.KEFU_ADMIN_TOKEN,
     demo: e.KEFU_DEMO,
     publicUrl: e.KEFU_PUBLIC_URL,

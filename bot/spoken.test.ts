@@ -69,6 +69,24 @@ describe('speakReplies: replies as a voice says them', () => {
     expect(spoken.text).toBe('We ship within two days, There is more in the app or on the web.');
   });
 
+  test('a menu after a bare clause gets its full stop; # is kept; phone numbers and dates read right', () => {
+    expect(
+      speakReplies([{ text: '已签收', quickReplies: [{ title: '满意', payload: 'a' }] }], {
+        locale: 'zh-CN',
+        dtmf: true,
+      }).text,
+    ).toBe('已签收。按1，满意。');
+    expect(
+      speakReplies([{ text: '客服电话 021-60000000，按 # 结束。' }], { locale: 'zh-CN', dtmf: true }).text,
+    ).toBe('客服电话 0 2 1, 6 0 0 0 0 0 0 0，按 # 结束。');
+    expect(
+      speakReplies([{ text: '## Note\nPress # when done. Ships 2026-12-06.' }], {
+        locale: 'en-US',
+        dtmf: true,
+      }).text,
+    ).toBe('Note Press # when done. Ships 2026-12-06.');
+  });
+
   test('at most nine options: 0 stays for a person', () => {
     const quickReplies = Array.from({ length: 12 }, (_, i) => ({ title: `Option ${i}`, payload: `p${i}` }));
     const spoken = speakReplies([{ text: 'Pick one.', quickReplies }], { locale: 'en-US', dtmf: true });

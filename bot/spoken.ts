@@ -56,6 +56,7 @@ export function speakReplies(replies: Reply[], opts: SpokenOptions): SpokenReply
       : translate(catalog, opts.locale, 'spoken.say', {
           titles: new Intl.ListFormat(zh ? 'zh-CN' : 'en-US', { type: 'disjunction' }).format(titles),
         });
+    if (zh && text && !/[。！？，；]$/.test(text)) text += '。';
     text += (text && !zh ? ' ' : '') + menu;
   }
   return { text: readDigits(text), choices };
@@ -78,7 +79,8 @@ function speakCard(card: NonNullable<Reply['card']>, zh: boolean): string {
 function clean(text: string): string {
   return text
     .replace(/https?:\/\/\S+/g, '')
-    .replace(/[*_`#>|]+/g, '')
+    .replace(/^#+\s+/gm, '')
+    .replace(/[*_`>|]+/g, '')
     .replace(/\p{Extended_Pictographic}\uFE0F?/gu, '')
     .replace(/\s*\n+\s*/g, ' ')
     .replace(/\s{2,}/g, ' ')
@@ -97,11 +99,16 @@ function shorten(text: string, max: number, more: string): string {
 }
 
 /**
- * Runs of 4+ digits (order ids, phone and tracking numbers) are spaced so a voice reads them one
- * by one; amounts (¥1299, 1299元, 12.50) and years (2026年) are left as numbers.
+ * Runs of 4+ digits (order ids, phone and tracking numbers, 021-60000000) are spaced so a voice
+ * reads them one by one; amounts (¥1299, 1299元, 12.50), years (2026年) and dates (2026-12-06) are
+ * left as they are.
  */
 function readDigits(text: string): string {
-  return text.replace(/(?<![\d.¥$￥])\d{4,}(?![\d.]|\s*(?:元|块|年|yuan|RMB|dollars))/g, (run) =>
-    run.split('').join(' '),
-  );
+  return text
+    .replace(/(?<!\d)(\d{3,4})-(\d{7,8})(?!\d)/g, (_m, area: string, local: string) =>
+      [area, local].map((part) => part.split('').join(' ')).join(', '),
+    )
+    .replace(/(?<![\d.¥$￥]|\d-)\d{4,}(?![\d.]|-\d|\s*(?:元|块|年|yuan|RMB|dollars))/g, (run) =>
+      run.split('').join(' '),
+    );
 }

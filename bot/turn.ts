@@ -161,6 +161,16 @@ export class TurnPipeline {
     if (!msg.text && !msg.payload)
       throw errors.badRequest('A message needs text or a payload.', 'EMPTY_MESSAGE');
     checkTextLength(msg.text);
+    for (const [field, value] of Object.entries({
+      text: msg.text,
+      payload: msg.payload,
+      userId: msg.userId,
+      dedupKey: msg.dedupKey,
+    })) {
+      // PostgreSQL text cannot hold U+0000: refused here, whatever channel let it through.
+      if (value?.includes('\u0000'))
+        throw errors.badRequest(`${field} must not contain NUL characters`, 'NUL_CHARACTER');
+    }
     this.inFlight++;
     const started = performance.now();
     try {

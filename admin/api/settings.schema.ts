@@ -82,13 +82,17 @@ export const settingsPatchSchema = z
           .object({ authToken: secret, agentNumber: z.string().max(40) })
           .partial()
           .strict(),
+        vxml: z
+          .object({ token: secret, agentNumber: z.string().max(40) })
+          .partial()
+          .strict(),
         alexa: z.object({ skillId: z.string().max(200) }).strict(),
         aligenie: z
           .object({ skillId: z.string().max(200), privateKey: secret })
           .partial()
           .strict(),
         agents: z
-          .object({ appId: z.string().max(200), appPassword: secret })
+          .object({ appId: z.string().max(200), appPassword: secret, tenantId: z.string().max(200) })
           .partial()
           .strict(),
       })
@@ -121,6 +125,7 @@ function isTimeZone(tz: string): boolean {
 const SECRET_PATHS = [
   ['commerce', 'secret'],
   ['channels', 'twilio', 'authToken'],
+  ['channels', 'vxml', 'token'],
   ['channels', 'aligenie', 'privateKey'],
   ['channels', 'agents', 'appPassword'],
 ];

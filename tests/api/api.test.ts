@@ -255,6 +255,19 @@ describe('messages', () => {
     }
   });
 
+  test('a NUL character (which PostgreSQL text cannot hold) is a 400 and stores nothing', async () => {
+    for (const body of [
+      { userId: 'nul-text', text: 'hi\u0000there' },
+      { userId: 'nul\u0000id', text: 'hi' },
+      { userId: 'nul-retry', text: 'hi', clientMessageId: 'a\u0000b' },
+    ]) {
+      const res = await post(body);
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('NUL_CHARACTER');
+    }
+    expect(await srv.platform.store.conversations.findOpen(shopA.id, 'nul-text')).toBeUndefined();
+  });
+
   test('a greeting gets a greeting, in the customer’s language', async () => {
     const zh = await post({ userId: 'greet-zh', text: '你好' });
     expect(zh.status).toBe(200);

@@ -34,6 +34,10 @@ export interface TestServerOptions {
   clock?: () => Date;
   /** The shops' commerce backends (default: as main.ts builds them from the settings). */
   commerce?: CommerceResolver;
+  /** Connect the MQTT channel to this broker (MQTT_URL). */
+  mqttUrl?: string;
+  /** Start the embedded MQTT broker on this port (KEFU_MQTT_EMBEDDED=1, KEFU_MQTT_PORT). */
+  mqttEmbeddedPort?: number;
 }
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -49,6 +53,9 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     KEFU_DEMO: opts.demo ? '1' : '0',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     KEFU_RATE_LIMIT_BURST: opts.rateLimitBurst ? String(opts.rateLimitBurst) : undefined,
+    MQTT_URL: opts.mqttUrl,
+    KEFU_MQTT_EMBEDDED: opts.mqttEmbeddedPort !== undefined ? '1' : undefined,
+    KEFU_MQTT_PORT: opts.mqttEmbeddedPort !== undefined ? String(opts.mqttEmbeddedPort) : undefined,
   });
   const log = createLogger({ level: config.logLevel });
   const { platform, server } = await buildKefu(config, {
