@@ -14,6 +14,7 @@ import { type PolicyInput, type TurnDraft, type TurnPolicy, runPolicies } from '
 import type { ShopCache } from './shop-cache';
 import { type DialogueState, initialDialogueState } from './skill';
 import type { NewMessage, StoredMessage } from './store/conversations.repo';
+import { shopTimeZone } from './settings';
 import type { Store } from './store/store';
 import type { Shop, ShopSettings } from './store/shops.repo';
 
@@ -65,13 +66,11 @@ export interface MessageEvent {
 const IDLE_MS = 30 * 60 * 1000;
 
 /** What the NLU needs from the shop's settings: its time zone (relative dates) and order id format. */
-function parseContext(settings: Record<string, unknown>, now: Date): ParseContext {
-  const hours = settings.businessHours as { timezone?: string } | undefined;
-  const nlu = settings.nlu as { orderIdPattern?: string } | undefined;
+function parseContext(settings: ShopSettings, now: Date): ParseContext {
   return {
     now,
-    timeZone: hours?.timezone ?? 'Asia/Shanghai',
-    orderIdPattern: nlu?.orderIdPattern,
+    timeZone: shopTimeZone(settings),
+    orderIdPattern: settings.nlu?.orderIdPattern,
   };
 }
 const VERSION_CONFLICT_RETRIES = 2;

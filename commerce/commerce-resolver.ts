@@ -4,7 +4,7 @@ import { type CommerceBackend, commerceErrors } from './commerce';
 import { DemoCommerceBackend } from './demo.backend';
 import { HttpCommerceBackend } from './http.backend';
 
-/** A shop's `commerce` settings, as admin/api/settings.schema.ts accepts them. */
+/** A shop's `commerce` settings, as bot/settings.ts accepts them. */
 export type CommerceSettings =
   { type: 'demo' } | { type: 'http'; baseUrl: string; secret: string; timeoutMs?: number };
 

@@ -1,13 +1,13 @@
 import type { CustomerDirectory } from '../bot/handoff/context';
-import type { CommerceResolver, CommerceSettings } from '../commerce/commerce-resolver';
+import type { ShopSettings } from '../bot/settings';
+import type { CommerceResolver } from '../commerce/commerce-resolver';
 
 /**
  * The agent's view of a customer from the shop's commerce backend: profile and trust tier, and
  * the latest orders. Only ever asked for customers the shop vouched for (the caller checks).
  */
 export function createCustomerDirectory(commerce: CommerceResolver): CustomerDirectory {
-  const backendOf = (shopId: string, settings: Record<string, unknown>) =>
-    commerce(shopId, settings as { commerce?: CommerceSettings });
+  const backendOf = (shopId: string, settings: ShopSettings) => commerce(shopId, settings);
   return {
     async profile({ shop, settings, userId }) {
       const customer = await backendOf(shop.id, settings)?.getCustomer(userId);

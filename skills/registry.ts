@@ -1,6 +1,5 @@
 import type { Skill } from '../bot/skill';
 import type { ProactiveProvider } from '../bot/turn';
-import type { CommerceSettings } from '../commerce/commerce-resolver';
 import { proactiveSuggestions } from './order-query/proactive';
 import { createChitchatSkill } from './chitchat/chitchat.skill';
 import { createHandoffSkill } from './handoff/handoff.skill';
@@ -31,7 +30,7 @@ export function createSkills(deps: SkillDeps): Skill[] {
 /** 猜你想问 when a verified customer opens the chat: questions from their latest orders' state. */
 export function createProactive(deps: Pick<SkillDeps, 'commerce'>): ProactiveProvider {
   return async ({ shop, settings, userId, locale, now }) => {
-    const backend = deps.commerce(shop.id, settings as { commerce?: CommerceSettings });
+    const backend = deps.commerce(shop.id, settings);
     return backend ? proactiveSuggestions(backend, userId, locale, now) : undefined;
   };
 }

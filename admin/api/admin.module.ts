@@ -6,7 +6,7 @@ import { PUBLISH_JOB } from '../../bot/publish';
 import type { HttpModule } from '../../bot/server';
 import { buildOpenApiDocument } from './openapi';
 import { createShopSchema, knowledgeSchema } from './admin.schemas';
-import { maskSecrets, settingsPatchSchema } from './settings.schema';
+import { maskSecrets, settingsSchema } from '../../bot/settings';
 
 /** The merchant-facing HTTP API: shops, settings, knowledge, publish and jobs. */
 export function createAdminApi(
@@ -43,7 +43,7 @@ export function createAdminApi(
       });
 
       app.put(`${shopRoute}/settings`, requireShopKey(auth), jsonBody(), async (req, res) => {
-        const patch = parseInput(settingsPatchSchema, req.body);
+        const patch = parseInput(settingsSchema, req.body);
         const merged = await store.shops.mergeSettings(shopOf(res).id, patch);
         await platform.events.publish(topics.shopUpdated, { shopId: shopOf(res).id });
         res.json(maskSecrets(merged));

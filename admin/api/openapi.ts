@@ -9,7 +9,7 @@ import {
   statusSchema,
   transferSchema,
 } from './handoff.schemas';
-import { settingsPatchSchema } from './settings.schema';
+import { settingsSchema } from '../../bot/settings';
 /** The OpenAPI 3.1 description of the HTTP API (specs/http-api.md), served at /api/v1/openapi.json. */
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -88,7 +88,7 @@ export function buildOpenApiDocument(extraPaths: Record<string, unknown> = {}) {
           },
         },
         // What PUT accepts and GET shows (secrets masked): the schema the route validates with.
-        Settings: requestSchema(settingsPatchSchema),
+        Settings: requestSchema(settingsSchema),
         Agent: {
           type: 'object',
           properties: {
@@ -232,7 +232,7 @@ export function buildOpenApiDocument(extraPaths: Record<string, unknown> = {}) {
         put: {
           summary: 'Merge-update settings',
           security: shopKey,
-          requestBody: jsonRequest(settingsPatchSchema),
+          requestBody: jsonRequest(settingsSchema),
           responses: {
             '200': { description: 'The whole settings object', ...json(ref('Settings')) },
             ...common,

@@ -14,14 +14,7 @@ import type { AgentTier, Handoff } from '../store/handoffs.repo';
 import type { Shop, ShopSettings } from '../store/shops.repo';
 import type { Store } from '../store/store';
 import type { CustomerDirectory } from './context';
-import {
-  type BusinessHours,
-  canServe,
-  handoffPolicy,
-  isOnline,
-  tierRank,
-  withinBusinessHours,
-} from './policy';
+import { canServe, handoffPolicy, isOnline, tierRank, withinBusinessHours } from './policy';
 import type { Trigger } from './triggers';
 
 /** What the agents' workspace hears about (topic `agents:<shopId>`). */
@@ -113,7 +106,7 @@ export class HandoffService {
     const current = handoff;
     if (current.status === 'assigned') return { handoff: current, created, replies: [] };
 
-    const hours = input.settings.businessHours as BusinessHours | undefined;
+    const hours = input.settings.businessHours;
     const open = withinBusinessHours(hours, this.now());
     const online = await this.agentsFor(current);
     if (!open || online.length === 0) {

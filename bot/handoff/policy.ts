@@ -1,7 +1,8 @@
 import type { AgentTier } from '../store/handoffs.repo';
 import type { Agent } from '../store/agents.repo';
+import type { ShopSettings } from '../settings';
 
-/** The shop's `handoff` settings with their defaults (admin/api/settings.schema.ts validates them). */
+/** The shop's `handoff` settings with their defaults (bot/settings.ts validates them). */
 export interface HandoffPolicy {
   /** A turn the bot understood less well than this counts as a low-confidence turn. */
   confidenceThreshold: number;
@@ -27,8 +28,8 @@ export const DEFAULT_POLICY: HandoffPolicy = {
   expireMinutes: 60,
 };
 
-export function handoffPolicy(settings: Record<string, unknown>): HandoffPolicy {
-  const h = (settings.handoff ?? {}) as Record<string, unknown>;
+export function handoffPolicy(settings: ShopSettings): HandoffPolicy {
+  const h = settings.handoff ?? {};
   // A setting cleared with null falls back to its default.
   const set = Object.fromEntries(Object.entries(h).filter(([, v]) => v !== null && v !== undefined));
   return { ...DEFAULT_POLICY, ...set };

@@ -3,6 +3,9 @@ import { eq } from 'drizzle-orm';
 import type { Db } from './db';
 import { shops, shopSettings } from './schema';
 import { newId, newSecret } from '../ids';
+import { type ShopSettings, parseSettings } from '../settings';
+
+export type { ShopSettings };
 
 export interface Shop {
   id: string;
@@ -10,8 +13,6 @@ export interface Shop {
   locales: string[];
   identitySecret: string;
 }
-
-export type ShopSettings = Record<string, unknown>;
 
 export function hashApiKey(apiKey: string): string {
   return createHash('sha256').update(apiKey).digest('hex');
@@ -62,7 +63,7 @@ export class ShopsRepo {
       .select({ settings: shopSettings.settings })
       .from(shopSettings)
       .where(eq(shopSettings.shopId, shopId));
-    return row?.settings ?? {};
+    return parseSettings(row?.settings);
   }
 
   /** Merge-update: objects merge key by key, everything else replaces. Returns the whole new settings. */
@@ -73,7 +74,7 @@ export class ShopsRepo {
         .from(shopSettings)
         .where(eq(shopSettings.shopId, shopId))
         .for('update');
-      const merged = deepMerge(row?.settings ?? {}, patch);
+      const merged = deepMerge(row?.settings ?? {}, patch as Record<string, unknown>);
       await tx
         .insert(shopSettings)
         .values({ shopId, settings: merged })
@@ -81,7 +82,7 @@ export class ShopsRepo {
           target: shopSettings.shopId,
           set: { settings: merged, updatedAt: new Date() },
         });
-      return merged;
+      return parseSettings(merged);
     });
   }
 }

@@ -532,8 +532,7 @@ export class AgentsAdapter implements PushChannelAdapter<AgentsRaw, AgentsRef> {
 
   async credentials(shopId: string): Promise<AgentsCredentials> {
     const settings = await this.platform.store.shops.getSettings(shopId);
-    const channels = settings.channels as Record<string, unknown> | undefined;
-    return credentialsSchema.parse(channels?.agents ?? {});
+    return credentialsSchema.parse(settings.channels?.agents ?? {});
   }
 
   /** Checks the shop, the token (when the shop configured an appId) and the activity's shape. */
@@ -679,7 +678,7 @@ export class AgentsAdapter implements PushChannelAdapter<AgentsRaw, AgentsRef> {
 
   private async greeting(shop: Shop, locale: string | undefined): Promise<string> {
     const settings = await this.platform.store.shops.getSettings(shop.id);
-    const profile = (settings.profile ?? {}) as { name?: unknown; greeting?: Record<string, unknown> };
+    const profile = settings.profile ?? {};
     const lang = locale ?? shop.locales[0] ?? 'zh-CN';
     const configured = profile.greeting?.[lang];
     if (typeof configured === 'string' && configured.trim()) return configured;

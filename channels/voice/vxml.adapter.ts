@@ -43,9 +43,8 @@ const SHOP_PARAMS = ['locale', 'userId', 'userHash'] as const;
 
 /** `settings.channels.vxml`, as far as it is there. */
 export function vxmlSettings(settings: ShopSettings): { token?: string; agentNumber?: string } {
-  const channels = settings.channels as Record<string, unknown> | undefined;
-  const own = channels?.vxml as Record<string, unknown> | undefined;
-  const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
+  const own = settings.channels?.vxml;
+  const str = (v: string | undefined) => v?.trim() || undefined;
   return { token: str(own?.token), agentNumber: str(own?.agentNumber) };
 }
 

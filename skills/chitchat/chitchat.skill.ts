@@ -1,6 +1,5 @@
 import { loadCatalog } from '../../bot/i18n';
 import type { Skill } from '../../bot/skill';
-import type { CommerceSettings } from '../../commerce/commerce-resolver';
 import { proactiveSuggestions } from '../order-query/proactive';
 import type { SkillDeps } from '../skill-deps';
 import { suggestedQuestions } from '../knowledge-source';
@@ -22,8 +21,7 @@ export function createChitchatSkill(deps: SkillDeps): Skill {
     ],
     messages: loadCatalog(__dirname),
     async begin(turn) {
-      const profile = turn.settings.profile as
-        { name?: string; greeting?: Record<string, string> } | undefined;
+      const profile = turn.settings.profile;
       const shopName = profile?.name ?? turn.shop.name;
       switch (turn.nlu.intent) {
         case 'chitchat.identity':
@@ -42,9 +40,7 @@ export function createChitchatSkill(deps: SkillDeps): Skill {
         default: {
           const greeting = profile?.greeting?.[turn.locale] ?? turn.t('greet', { shopName });
           // 猜你想问: a verified customer gets questions from their latest orders' state first.
-          const backend = turn.user.verified
-            ? deps.commerce(turn.shop.id, turn.settings as { commerce?: CommerceSettings })
-            : undefined;
+          const backend = turn.user.verified ? deps.commerce(turn.shop.id, turn.settings) : undefined;
           const guessed =
             backend && (await proactiveSuggestions(backend, turn.user.id, turn.locale, turn.now));
           if (guessed) {

@@ -3,7 +3,6 @@ import { type Catalog, loadCatalog, translate } from '../../bot/i18n';
 import { HUMAN_POSTBACK } from '../../bot/router';
 import type { Outcome, TurnContext } from '../../bot/skill';
 import { type CommerceBackend, isCommerceError } from '../../commerce/commerce';
-import type { CommerceSettings } from '../../commerce/commerce-resolver';
 import type { SkillDeps } from '../skill-deps';
 
 /** Messages every task skill shares (backend failures, login, confirmation buttons). */
@@ -56,7 +55,7 @@ export function requireVerified(turn: TurnContext): boolean {
 
 /** The shop's commerce backend, or undefined after telling the customer there is none. */
 export function backendFor(turn: TurnContext, deps: SkillDeps): CommerceBackend | undefined {
-  const backend = deps.commerce(turn.shop.id, turn.settings as { commerce?: CommerceSettings });
+  const backend = deps.commerce(turn.shop.id, turn.settings);
   if (!backend) turn.reply({ text: commonText(turn, 'backend.none'), quickReplies: [humanButton(turn)] });
   return backend;
 }

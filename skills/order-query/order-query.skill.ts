@@ -1,5 +1,6 @@
 import { loadCatalog } from '../../bot/i18n';
 import { SWITCH_CONFIDENCE } from '../../bot/router';
+import { shopTimeZone } from '../../bot/settings';
 import type { Outcome, Skill, TurnContext } from '../../bot/skill';
 import { type CommerceBackend, type Order, sortedEvents } from '../../commerce/commerce';
 import { backendFor, callBackend, commonText, humanButton, requireVerified } from '../common/common';
@@ -19,7 +20,6 @@ import {
   pickerOptions,
   refersBack,
   rememberedOrderId,
-  shopTimeZone,
   showOrderPicker,
   statusName,
   toOption,

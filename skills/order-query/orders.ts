@@ -1,5 +1,6 @@
 import type { Reply } from '../../bot/activity';
 import { type Catalog, loadCatalog, translate } from '../../bot/i18n';
+import { shopTimeZone } from '../../bot/settings';
 import type { Outcome, TurnContext } from '../../bot/skill';
 import type { CommerceBackend, Order, OrderStatus } from '../../commerce/commerce';
 import { MAX_ATTEMPTS, callBackend, commonText, humanButton, pickOrdinal } from '../common/common';
@@ -14,19 +15,6 @@ const catalog: Catalog = loadCatalog(__dirname);
 
 export function orderText(locale: string, key: string, vars?: Record<string, string | number>): string {
   return translate(catalog, locale, key, vars);
-}
-
-export const DEFAULT_TIME_ZONE = 'Asia/Shanghai';
-
-export function shopTimeZone(settings: Record<string, unknown>): string {
-  const tz = (settings.businessHours as { timezone?: unknown } | undefined)?.timezone;
-  if (typeof tz !== 'string') return DEFAULT_TIME_ZONE;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return tz;
-  } catch {
-    return DEFAULT_TIME_ZONE;
-  }
 }
 
 /** `2026-11-20 11:32` (or `11-20 11:32` without the year), in the shop's time zone. */

@@ -116,7 +116,7 @@ function summarize(turn: TurnContext, order: Order): OrderSummary {
 }
 
 function shopDate(turn: TurnContext, iso: string): string {
-  const hours = turn.settings.businessHours as { timezone?: string } | undefined;
+  const hours = turn.settings.businessHours;
   // en-CA formats as YYYY-MM-DD, the same in both languages.
   return new Intl.DateTimeFormat('en-CA', {
     timeZone: hours?.timezone ?? 'Asia/Shanghai',
@@ -328,7 +328,7 @@ export function createRefundSkill(deps: SkillDeps): Skill {
   }
 
   function isFast(turn: TurnContext, tier: number, amount: number): boolean {
-    const setting = (turn.settings.fastRefund ?? {}) as { minTier?: number; maxAmount?: number };
+    const setting = turn.settings.fastRefund ?? {};
     const minTier = setting.minTier ?? DEFAULT_FAST_REFUND.minTier;
     const maxAmount = setting.maxAmount ?? DEFAULT_FAST_REFUND.maxAmount;
     return tier >= minTier && amount <= maxAmount;

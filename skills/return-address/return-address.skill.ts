@@ -2,7 +2,6 @@ import { type Catalog, loadCatalog, translate } from '../../bot/i18n';
 import { SWITCH_CONFIDENCE } from '../../bot/router';
 import type { Outcome, Skill, TurnContext } from '../../bot/skill';
 import type { CommerceBackend, Order, ReturnAddress } from '../../commerce/commerce';
-import type { CommerceSettings } from '../../commerce/commerce-resolver';
 import { callBackend, commonText, humanButton } from '../common/common';
 import {
   chosenOrderId,
@@ -33,17 +32,12 @@ const RECENT_ORDERS = 5;
 
 /** The shop's general return address from its settings, when it has a complete one. */
 function shopAddress(turn: TurnContext): ReturnAddress | undefined {
-  const a = turn.settings.returnAddress as Partial<ReturnAddress> | undefined;
-  if (!a || typeof a.address !== 'string' || !a.address) return undefined;
-  return {
-    name: typeof a.name === 'string' ? a.name : '',
-    phone: typeof a.phone === 'string' ? a.phone : '',
-    address: a.address,
-  };
+  const a = turn.settings.returnAddress;
+  return a?.address ? { name: a.name, phone: a.phone, address: a.address } : undefined;
 }
 
 function backendOf(turn: TurnContext, deps: SkillDeps): CommerceBackend | undefined {
-  return deps.commerce(turn.shop.id, turn.settings as { commerce?: CommerceSettings });
+  return deps.commerce(turn.shop.id, turn.settings);
 }
 
 function replyAddress(turn: TurnContext, key: string, address: ReturnAddress, orderId?: string): void {

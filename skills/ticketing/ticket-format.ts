@@ -1,12 +1,5 @@
 /** Calendar days and clock times in the shop's time zone, and prices, for the booking's replies. */
 
-export const DEFAULT_TIME_ZONE = 'Asia/Shanghai';
-
-export function shopTimeZone(settings: Record<string, unknown>): string {
-  const hours = settings.businessHours as { timezone?: string } | undefined;
-  return hours?.timezone ?? DEFAULT_TIME_ZONE;
-}
-
 /** YYYY-MM-DD of an instant in a time zone. */
 export function dayOf(instant: Date, timeZone: string): string {
   // en-CA formats as YYYY-MM-DD.

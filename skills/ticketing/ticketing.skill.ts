@@ -20,7 +20,8 @@ import {
   requireVerified,
 } from '../common/common';
 import type { SkillDeps } from '../skill-deps';
-import { addDays, arrivalTime, clockTime, dayOf, formatDay, formatYuan, shopTimeZone } from './ticket-format';
+import { shopTimeZone } from '../../bot/settings';
+import { addDays, arrivalTime, clockTime, dayOf, formatDay, formatYuan } from './ticket-format';
 import {
   MAX_PASSENGERS,
   type Place,

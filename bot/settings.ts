@@ -1,11 +1,15 @@
 import { z } from 'zod';
-import { localeSchema } from '../../bot/activity';
+import { localeSchema } from './activity';
 
 const time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time as HH:MM');
 const secret = z.string().min(1).max(4096);
 
-/** Every settings field the API recognises; unknown fields are refused so a typo never goes unnoticed. */
-export const settingsPatchSchema = z
+/**
+ * A shop's settings: every field the API recognises (unknown fields are refused so a typo never
+ * goes unnoticed). PUT …/settings validates a patch with it, and the store parses what it reads
+ * with it, so the rest of the platform sees typed settings and never casts.
+ */
+export const settingsSchema = z
   .object({
     profile: z
       .object({
@@ -102,7 +106,30 @@ export const settingsPatchSchema = z
   .partial()
   .strict();
 
-export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
+export type ShopSettings = z.infer<typeof settingsSchema>;
+
+export const DEFAULT_TIME_ZONE = 'Asia/Shanghai';
+
+/** The shop's time zone ("today", business hours, dates read out): validated when it was saved. */
+export function shopTimeZone(settings: ShopSettings): string {
+  return settings.businessHours?.timezone ?? DEFAULT_TIME_ZONE;
+}
+
+/**
+ * Settings as stored, typed: each section is parsed on its own, and a section that no longer
+ * passes (written by an older version) is left out rather than failing the shop.
+ */
+export function parseSettings(raw: unknown): ShopSettings {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return {};
+  const sections = settingsSchema.shape;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const section = sections[key as keyof typeof sections];
+    const parsed = section?.safeParse(value);
+    if (parsed?.success) out[key] = parsed.data;
+  }
+  return out as ShopSettings;
+}
 
 function isRegex(source: string): boolean {
   try {
@@ -131,7 +158,7 @@ const SECRET_PATHS = [
 ];
 
 /** Settings as the API shows them: secrets replaced by a mask. */
-export function maskSecrets(settings: Record<string, unknown>): Record<string, unknown> {
+export function maskSecrets(settings: ShopSettings): Record<string, unknown> {
   const copy = structuredClone(settings);
   for (const p of SECRET_PATHS) {
     let node: unknown = copy;
