@@ -75,6 +75,8 @@ export class ShopsRepo {
         .where(eq(shopSettings.shopId, shopId))
         .for('update');
       const merged = deepMerge(row?.settings ?? {}, patch as Record<string, unknown>);
+      // The backend is one choice (demo or http): a new one replaces the old, never mixes with it.
+      if (patch.commerce) merged.commerce = patch.commerce;
       await tx
         .insert(shopSettings)
         .values({ shopId, settings: merged })

@@ -41,7 +41,7 @@ const SHOP_PARAMS = ['locale', 'userId', 'userHash'] as const;
 /** `settings.channels.twilio`, as far as it is there. */
 export function twilioSettings(settings: ShopSettings): { authToken?: string; agentNumber?: string } {
   const own = settings.channels?.twilio;
-  const str = (v: string | undefined) => v?.trim() || undefined;
+  const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
   return { authToken: str(own?.authToken), agentNumber: str(own?.agentNumber) };
 }
 

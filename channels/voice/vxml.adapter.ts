@@ -44,7 +44,7 @@ const SHOP_PARAMS = ['locale', 'userId', 'userHash'] as const;
 /** `settings.channels.vxml`, as far as it is there. */
 export function vxmlSettings(settings: ShopSettings): { token?: string; agentNumber?: string } {
   const own = settings.channels?.vxml;
-  const str = (v: string | undefined) => v?.trim() || undefined;
+  const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
   return { token: str(own?.token), agentNumber: str(own?.agentNumber) };
 }
 
