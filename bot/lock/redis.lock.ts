@@ -17,6 +17,17 @@ end
 return -1
 `;
 
+// Taking a ticket and joining the queue is one step: done as two, a later ticket could join first,
+// find itself at the head and take the lock, and then the earlier ticket would become head too.
+const ENQUEUE_SCRIPT = `
+local ticket = redis.call('INCR', KEYS[2])
+redis.call('SET', KEYS[3], '1', 'PX', ARGV[2])
+redis.call('ZADD', KEYS[1], ticket, ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2] * 10)
+redis.call('PEXPIRE', KEYS[2], ARGV[2] * 10)
+return ticket
+`;
+
 export interface RedisLockOptions {
   leaseMs?: number;
   acquireTimeoutMs?: number;
@@ -56,14 +67,7 @@ export class RedisLock implements ConversationLock {
     const token = randomBytes(9).toString('base64url');
     const leaseKey = leasePrefix + token;
     const enqueue = async () => {
-      const ticket = await this.redis.incr(seqKey);
-      await this.redis
-        .multi()
-        .set(leaseKey, '1', 'PX', this.leaseMs)
-        .zadd(queueKey, ticket, token)
-        .pexpire(queueKey, this.leaseMs * 10)
-        .pexpire(seqKey, this.leaseMs * 10)
-        .exec();
+      await this.redis.eval(ENQUEUE_SCRIPT, 3, queueKey, seqKey, leaseKey, token, this.leaseMs);
     };
     const renew = setInterval(() => {
       void this.redis.set(leaseKey, '1', 'PX', this.leaseMs).catch(() => undefined);

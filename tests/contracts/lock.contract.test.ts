@@ -74,6 +74,42 @@ describeWith('REDIS_URL')('lock contract: Redis, two independent holders (as two
     };
   });
 
+  test('a process that stalls between Redis calls never holds it together with a fast one', async () => {
+    // A busy event loop pauses a process after each Redis reply; the lock must not depend on the
+    // gap between two of its calls (taking a ticket and joining the queue once were two calls).
+    const stalled = (redis: Redis): Redis =>
+      new Proxy(redis, {
+        get(target, prop, receiver) {
+          const value = Reflect.get(target, prop, receiver);
+          if (typeof value !== 'function') return value;
+          return (...args: unknown[]) => {
+            const result = value.apply(target, args);
+            if (!result || typeof result.then !== 'function') return result;
+            return result.then(async (reply: unknown) => (await sleep(15), reply));
+          };
+        },
+      });
+    const clients = [new Redis(serviceUrl('REDIS_URL')!), new Redis(serviceUrl('REDIS_URL')!)];
+    const slow = new RedisLock(stalled(clients[0]!));
+    const fast = new RedisLock(clients[1]!);
+    let active = 0;
+    let maxActive = 0;
+    const hold = async () => {
+      active++;
+      maxActive = Math.max(maxActive, active);
+      await sleep(40);
+      active--;
+    };
+    for (let round = 0; round < 5; round++) {
+      const k = `test:${randomBytes(6).toString('hex')}`;
+      const first = slow.run(k, hold);
+      await sleep(1);
+      await Promise.all([first, fast.run(k, hold)]);
+    }
+    await Promise.all(clients.map((c) => c.quit()));
+    expect(maxActive).toBe(1);
+  });
+
   test('a crashed holder (lease never renewed) blocks others for at most one lease', async () => {
     const redis = new Redis(serviceUrl('REDIS_URL')!);
     const k = `test:${randomBytes(6).toString('hex')}`;
