@@ -240,7 +240,7 @@ export class TurnPipeline {
 
     const input: PolicyInput = { msg, shop, settings, conversation, locale, text, nlu, now, previous, open };
     const decided = await runPolicies(this.deps.policies ?? [], input, () => this.route(input));
-    const { state, outcome, handoff, replies, draftId } = decided;
+    const { state, outcome, handoff, replies, draftId, routed } = decided;
 
     const latencyMs = Math.round(performance.now() - started);
     const nluSummary = summarizeNlu(nlu);
@@ -263,6 +263,16 @@ export class TurnPipeline {
           ...nluSummary,
           locale: nlu.locale,
           knowledge: nlu.knowledge.slice(0, 3).map(({ id, score }) => ({ id, score })),
+          // What answered (the admin's console, transcripts and analytics read it); absent when a person held the turn.
+          ...(routed
+            ? {
+                route: {
+                  skill: routed.skill,
+                  outcome: routed.outcome.status,
+                  unresolved: routed.outcome.status === 'done' && !!routed.outcome.unresolved,
+                },
+              }
+            : {}),
           ...(nlu.sentiment ? { sentiment: { label: nlu.sentiment.label, anger: nlu.sentiment.anger } } : {}),
         },
       },

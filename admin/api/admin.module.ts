@@ -1,6 +1,6 @@
 import { errors } from '../../bot/errors';
 import { topics } from '../../bot/events';
-import { jsonBody, parseInput, requireAdmin, requireShopKey, shopOf } from '../../bot/http';
+import { ROLES, jsonBody, parseInput, requireAdmin, requireShopAccess, shopOf } from '../../bot/http';
 import type { Platform } from '../../bot/platform';
 import { PUBLISH_JOB } from '../../bot/publish';
 import type { HttpModule } from '../../bot/server';
@@ -21,6 +21,7 @@ export function createAdminApi(
   const { store } = platform;
   const auth = { store, adminToken: platform.adminToken };
   const shopRoute = '/api/v1/shops/:shopId';
+  const editors = requireShopAccess(auth, ROLES.editors);
   let document: ReturnType<typeof buildOpenApiDocument> | undefined;
 
   return {
@@ -38,18 +39,18 @@ export function createAdminApi(
         res.status(201).json(created);
       });
 
-      app.get(`${shopRoute}/settings`, requireShopKey(auth), async (_req, res) => {
+      app.get(`${shopRoute}/settings`, editors, async (_req, res) => {
         res.json(maskSecrets(await store.shops.getSettings(shopOf(res).id)));
       });
 
-      app.put(`${shopRoute}/settings`, requireShopKey(auth), jsonBody(), async (req, res) => {
+      app.put(`${shopRoute}/settings`, editors, jsonBody(), async (req, res) => {
         const patch = parseInput(settingsSchema, req.body);
         const merged = await store.shops.mergeSettings(shopOf(res).id, patch);
         await platform.events.publish(topics.shopUpdated, { shopId: shopOf(res).id });
         res.json(maskSecrets(merged));
       });
 
-      app.post(`${shopRoute}/knowledge`, requireShopKey(auth), jsonBody('4mb'), async (req, res) => {
+      app.post(`${shopRoute}/knowledge`, editors, jsonBody('4mb'), async (req, res) => {
         const { entries } = parseInput(knowledgeSchema, req.body);
         const ids = new Set<string>();
         const withIds = entries.map((e) => {
@@ -63,23 +64,23 @@ export function createAdminApi(
         res.json({ upserted, ids: withIds.map((e) => e.id) });
       });
 
-      app.get(`${shopRoute}/knowledge`, requireShopKey(auth), async (_req, res) => {
+      app.get(`${shopRoute}/knowledge`, editors, async (_req, res) => {
         res.json({ entries: await store.knowledge.list(shopOf(res).id) });
       });
 
-      app.delete(`${shopRoute}/knowledge/:entryId`, requireShopKey(auth), async (req, res) => {
+      app.delete(`${shopRoute}/knowledge/:entryId`, editors, async (req, res) => {
         const deleted = await store.knowledge.delete(shopOf(res).id, String(req.params.entryId));
         if (!deleted) throw errors.notFound('Knowledge entry');
         await platform.events.publish(topics.knowledgeChanged, { shopId: shopOf(res).id });
         res.status(204).end();
       });
 
-      app.post(`${shopRoute}/publish`, requireShopKey(auth), async (_req, res) => {
+      app.post(`${shopRoute}/publish`, editors, async (_req, res) => {
         const job = await platform.jobs.enqueue(shopOf(res).id, PUBLISH_JOB);
         res.status(202).json({ jobId: job.id });
       });
 
-      app.get(`${shopRoute}/jobs/:jobId`, requireShopKey(auth), async (req, res) => {
+      app.get(`${shopRoute}/jobs/:jobId`, editors, async (req, res) => {
         const job = await store.jobs.get(shopOf(res).id, String(req.params.jobId));
         if (!job) throw errors.notFound('Job');
         res.json({

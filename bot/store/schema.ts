@@ -98,6 +98,8 @@ export const conversations = pgTable(
     uniqueIndex('conversations_open_user')
       .on(t.shopId, t.userId)
       .where(sql`${t.status} = 'open'`),
+    // The admin's conversation list and analytics read a shop's conversations by date.
+    index('conversations_shop_created').on(t.shopId, t.createdAt),
   ],
 );
 
@@ -260,3 +262,54 @@ export const jobs = pgTable('jobs', {
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
+
+/** People who sign in to the merchant admin. Email is unique across the platform: one shop per person. */
+export const shopUsers = pgTable(
+  'shop_users',
+  {
+    id: text('id').primaryKey(),
+    shopId: text('shop_id')
+      .notNull()
+      .references(() => shops.id, { onDelete: 'cascade' }),
+    /** Lower-cased. */
+    email: text('email').notNull().unique(),
+    name: text('name').notNull().default(''),
+    role: text('role').$type<'owner' | 'editor' | 'agent'>().notNull(),
+    /** scrypt, with its parameters and salt (bot/auth/password.ts). */
+    passwordHash: text('password_hash').notNull(),
+    lastSignInAt: timestamp('last_sign_in_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('shop_users_shop').on(t.shopId)],
+);
+
+/** A signed-in browser. Only the SHA-256 of the cookie value is stored. */
+export const userSessions = pgTable(
+  'user_sessions',
+  {
+    idHash: text('id_hash').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => shopUsers.id, { onDelete: 'cascade' }),
+    shopId: text('shop_id').notNull(),
+    /** Sent back in X-CSRF-Token on every state-changing request made with the cookie. */
+    csrfToken: text('csrf_token').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('user_sessions_user').on(t.userId)],
+);
+
+/** One row per shop and day the digest went out: the instance that inserts it sends it. */
+export const digestRuns = pgTable(
+  'digest_runs',
+  {
+    shopId: text('shop_id')
+      .notNull()
+      .references(() => shops.id, { onDelete: 'cascade' }),
+    day: text('day').notNull(),
+    status: text('status').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.shopId, t.day] })],
+);
