@@ -19,6 +19,7 @@ import type { ChannelCapabilities, ChannelInbound, PushChannelAdapter } from '..
 import { KefuError, errors, isKefuError } from '../../bot/errors';
 import { ConversationFollower } from '../../bot/follower';
 import { jsonBody, parseInput } from '../../bot/http';
+import { shopDisplayName, shopGreeting } from '../../bot/shop-profile';
 import { type Catalog, loadCatalog, translate } from '../../bot/i18n';
 import { verifyUserHash } from '../../bot/identity';
 import { newId } from '../../bot/ids';
@@ -678,12 +679,11 @@ export class AgentsAdapter implements PushChannelAdapter<AgentsRaw, AgentsRef> {
 
   private async greeting(shop: Shop, locale: string | undefined): Promise<string> {
     const settings = await this.platform.store.shops.getSettings(shop.id);
-    const profile = settings.profile ?? {};
     const lang = locale ?? shop.locales[0] ?? 'zh-CN';
-    const configured = profile.greeting?.[lang];
-    if (typeof configured === 'string' && configured.trim()) return configured;
-    const name = typeof profile.name === 'string' && profile.name.trim() ? profile.name : shop.name;
-    return translate(this.catalog, lang, 'greeting.default', { name });
+    return (
+      shopGreeting(settings, lang) ??
+      translate(this.catalog, lang, 'greeting.default', { name: shopDisplayName(shop, settings) })
+    );
   }
 }
 

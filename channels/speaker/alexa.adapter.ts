@@ -1,4 +1,5 @@
 import type { ChannelCapabilities, ChannelInbound, CollectChannelAdapter } from '../../bot/channel';
+import { shopDisplayName } from '../../bot/shop-profile';
 import { KefuError, errors } from '../../bot/errors';
 import { parseInput } from '../../bot/http';
 import type { Shop, ShopSettings } from '../../bot/store/shops.repo';
@@ -17,7 +18,6 @@ import {
   greetingFor,
   hashId,
   sameWords,
-  shopName,
   speakChoices,
   speakTurn,
   t,
@@ -153,7 +153,7 @@ export function interpretAlexa(
     locale,
     action,
     greeting: greetingFor(shop, settings, locale),
-    shopName: shopName(shop, settings),
+    shopName: shopDisplayName(shop, settings),
   });
 
   if (request.type === 'LaunchRequest') return { kind: 'start', ref: ref('launch'), locale };

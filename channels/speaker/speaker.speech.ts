@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type Catalog, loadCatalog, translate } from '../../bot/i18n';
 import { type SpokenReply, speakReplies } from '../../bot/spoken';
+import { shopDisplayName, shopGreeting } from '../../bot/shop-profile';
 import type { Shop, ShopSettings } from '../../bot/store/shops.repo';
 import type { TurnResult } from '../../bot/turn';
 
@@ -37,16 +38,11 @@ export function channelSettings(settings: ShopSettings, name: string): Record<st
   );
 }
 
-export function shopName(shop: Shop, settings: ShopSettings): string {
-  const name = record(settings.profile).name;
-  return typeof name === 'string' && name.trim() ? name.trim() : shop.name;
-}
-
-/** The shop's greeting for `locale` (settings.profile.greeting), else the catalogue's. */
+/** The shop's greeting for `locale`, else the speaker catalogue's. */
 export function greetingFor(shop: Shop, settings: ShopSettings, locale: string): string {
-  const greeting = record(record(settings.profile).greeting)[locale];
-  if (typeof greeting === 'string' && greeting.trim()) return greeting.trim();
-  return t(locale, 'greeting.default', { name: shopName(shop, settings) });
+  return (
+    shopGreeting(settings, locale) ?? t(locale, 'greeting.default', { name: shopDisplayName(shop, settings) })
+  );
 }
 
 export function isZh(locale: string): boolean {

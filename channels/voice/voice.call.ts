@@ -4,6 +4,7 @@ import { type Catalog, loadCatalog, pickLocale, translate } from '../../bot/i18n
 import { verifyUserHash } from '../../bot/identity';
 import { HUMAN_POSTBACK } from '../../bot/router';
 import { speakReplies } from '../../bot/spoken';
+import { shopDisplayName, shopGreeting } from '../../bot/shop-profile';
 import type { Shop, ShopSettings } from '../../bot/store/shops.repo';
 import type { TurnResult } from '../../bot/turn';
 import type { VoiceQuery } from './protocol';
@@ -142,12 +143,12 @@ export function readInput(
   return { kind: 'text', text: digits };
 }
 
-/** The shop's greeting in the call's language (settings.profile), else the catalogue's with its name. */
+/** The shop's greeting in the call's language, else the phone catalogue's with its name. */
 export function greetingFor(shop: Shop, settings: ShopSettings, locale: string): string {
-  const profile = asRecord(settings.profile);
-  const name = nonEmpty(profile.name) ?? shop.name;
-  const own = nonEmpty(asRecord(profile.greeting)[locale]);
-  return own ?? translate(voiceCatalog, locale, 'greeting.default', { name });
+  return (
+    shopGreeting(settings, locale) ??
+    translate(voiceCatalog, locale, 'greeting.default', { name: shopDisplayName(shop, settings) })
+  );
 }
 
 /** The call's language: `?locale=` on the webhook URL, else the shop's first. */
@@ -277,12 +278,4 @@ function joinSpoken(parts: string[], locale: string): string {
 /** Text as XML allows it: no control characters a TTS engine (or an XML parser) would choke on. */
 export function speakable(text: string): string {
   return text.replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '');
-}
-
-function asRecord(v: unknown): Record<string, unknown> {
-  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-}
-
-function nonEmpty(v: unknown): string | undefined {
-  return typeof v === 'string' && v.trim() ? v.trim() : undefined;
 }

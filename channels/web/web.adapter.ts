@@ -10,6 +10,7 @@ import { type Catalog, loadCatalog, pickLocale, translate } from '../../bot/i18n
 import { userHashFor, verifyUserHash } from '../../bot/identity';
 import type { Platform } from '../../bot/platform';
 import type { HttpModule } from '../../bot/server';
+import { shopDisplayName, shopGreeting } from '../../bot/shop-profile';
 import type { Shop } from '../../bot/store/shops.repo';
 import { errorResponse, pathParameter, queryParameters } from '../../bot/openapi';
 import { closeCodes, socketQuerySchema, type WidgetConfig } from './protocol';
@@ -152,9 +153,7 @@ export function createWebChannel(platform: Platform, options: WebChannelOptions 
         const shop = await store.shops.findById(String(req.params.shopId));
         if (!shop) throw errors.notFound('Shop');
         const settings = await store.shops.getSettings(shop.id);
-        const profile = asRecord(settings.profile);
-        const name = nonEmpty(profile.name) ?? shop.name;
-        const greetings = asRecord(profile.greeting);
+        const name = shopDisplayName(shop, settings);
         const locales = shop.locales.length > 0 ? shop.locales : DEFAULT_LOCALES;
         const body: WidgetConfig = {
           shopId: shop.id,
@@ -163,7 +162,7 @@ export function createWebChannel(platform: Platform, options: WebChannelOptions 
           greeting: Object.fromEntries(
             locales.map((l) => [
               l,
-              nonEmpty(greetings[l]) ?? translate(catalog, l, 'greeting.default', { name }),
+              shopGreeting(settings, l) ?? translate(catalog, l, 'greeting.default', { name }),
             ]),
           ),
           ui: Object.fromEntries(locales.map((l) => [l, widgetStrings(catalog, l)])),
@@ -223,14 +222,4 @@ function demoPage(): Promise<string> {
 function widgetStrings(catalog: Catalog, locale: string): Record<string, string> {
   const keys = Object.keys(catalog[pickLocale(catalog, locale)] ?? {}).filter((k) => k.startsWith('widget.'));
   return Object.fromEntries(keys.map((k) => [k.slice('widget.'.length), translate(catalog, locale, k)]));
-}
-
-function asRecord(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : {};
-}
-
-function nonEmpty(value: unknown): string | undefined {
-  return typeof value === 'string' && value.trim() ? value : undefined;
 }
