@@ -4,6 +4,8 @@ import { type Logger, createLogger } from './bot/log';
 import { type Platform, createPlatform } from './bot/platform';
 import { type HttpModule, type KefuServer, createServer } from './bot/server';
 import { createAdminApi } from './admin/api/admin.module';
+import { createAuthApi } from './admin/api/auth.routes';
+import { createConsoleApi } from './admin/api/console.routes';
 import { createHandoffApi } from './admin/api/handoff.routes';
 import { seedDemoShop } from './admin/demo/demo-shop';
 import { createAgentWorkspace } from './admin/workspace/workspace.module';
@@ -43,6 +45,8 @@ export async function buildKefu(
     customers: createCustomerDirectory(commerce),
   });
   const modules: HttpModule[] = [
+    createAuthApi(platform),
+    createConsoleApi(platform),
     createHandoffApi(platform),
     createAgentWorkspace(platform),
     // Channels: one module each (channels/<name>/<name>.adapter.ts).
@@ -87,6 +91,11 @@ async function main(): Promise<void> {
       : `  admin token: ${config.adminToken ? 'from KEFU_ADMIN_TOKEN' : `in ${config.dataDir}/admin-token`}`,
     ...(config.demo ? [`  demo shop: open ${url}/ and chat with the widget`] : []),
     ...(demo.created && 'apiKey' in demo ? [`  demo shop API key (shown once): ${demo.apiKey}`] : []),
+    ...('owner' in demo && demo.owner
+      ? [
+          `  merchant admin: ${url}/admin  sign in as ${demo.owner.email} / ${demo.owner.password} (shown once)`,
+        ]
+      : []),
     '',
   ];
   process.stdout.write(lines.join('\n') + '\n');

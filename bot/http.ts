@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import { KefuError, errors, isKefuError } from './errors';
 import { safeEqual } from './identity';
 import type { Agent } from './store/agents.repo';
+import type { ShopUser, UserRole } from './store/users.repo';
+import { CSRF_HEADER, isUnsafeMethod, sessionOf } from './auth/session';
 import type { Shop } from './store/shops.repo';
 import type { Store } from './store/store';
 
@@ -79,7 +81,7 @@ export function requireShopKey(deps: AuthDeps) {
 }
 
 /** Roles of the people who sign in to the merchant admin. */
-export type ShopRole = 'owner' | 'editor' | 'agent';
+export type ShopRole = UserRole;
 /** Who may do what in the admin (the shop's API key and the operator's token may do all of it). */
 export const ROLES = {
   owners: ['owner'],
@@ -89,11 +91,43 @@ export const ROLES = {
 
 /**
  * The shop named in the path, for its API key, the operator's token, or a signed-in admin user of
- * that shop whose role is one of `roles`.
+ * that shop whose role is one of `roles` (`res.locals.user` is then set). A cookie request that
+ * changes something must carry the session's CSRF token.
  */
 export function requireShopAccess(deps: AuthDeps, roles: readonly ShopRole[]) {
-  void roles; // sessions: see the auth work in progress
-  return requireShopKey(deps);
+  return async (req: Request, res: Response, next: NextFunction) => {
+    if (bearerToken(req) || req.get('authorization') !== undefined) {
+      const shop = await authenticateShop(deps, req);
+      if (!shop) throw errors.unauthorized();
+      res.locals.shop = shop;
+      return next();
+    }
+    const session = await sessionOf(deps.store, req);
+    if (!session) throw errors.unauthorized('Sign in first.');
+    if (session.user.shopId !== String(req.params.shopId)) throw errors.forbidden();
+    if (isUnsafeMethod(req.method)) {
+      const sent = req.get(CSRF_HEADER);
+      if (!sent || !safeEqual(sent, session.csrfToken)) {
+        throw errors.forbidden(
+          'The request did not come from the Kefu admin (missing CSRF token).',
+          'CSRF_FAILED',
+        );
+      }
+    }
+    if (!roles.includes(session.user.role)) {
+      throw errors.forbidden('Your role may not do this.', 'ROLE_FORBIDDEN');
+    }
+    const shop = await deps.store.shops.findById(session.user.shopId);
+    if (!shop) throw errors.notFound('Shop');
+    res.locals.shop = shop;
+    res.locals.user = session.user;
+    next();
+  };
+}
+
+/** The signed-in admin user, when the request came with a session cookie. */
+export function userOf(res: Response): ShopUser | undefined {
+  return res.locals.user as ShopUser | undefined;
 }
 
 /** The shop for the request's bearer credentials, or undefined when there are none. */

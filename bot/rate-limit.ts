@@ -28,6 +28,13 @@ export class RateLimiter {
     return true;
   }
 
+  /** True when `key` could take a token now; takes none (for limits that count only failures). */
+  allows(key: string): boolean {
+    const b = this.buckets.get(key);
+    if (!b) return true;
+    return Math.min(this.capacity, b.tokens + ((this.now() - b.at) / 1000) * this.refillPerSecond) >= 1;
+  }
+
   private prune(t: number): void {
     const fullAfterMs = (this.capacity / this.refillPerSecond) * 1000;
     for (const [key, b] of this.buckets) if (t - b.at > fullAfterMs) this.buckets.delete(key);

@@ -6,6 +6,7 @@ import { PUBLISH_JOB } from '../../bot/publish';
 import type { HttpModule } from '../../bot/server';
 import { buildOpenApiDocument } from './openapi';
 import { createShopSchema, knowledgeSchema } from './admin.schemas';
+import { createFirstOwner } from './auth.routes';
 import { maskSecrets, settingsSchema } from '../../bot/settings';
 
 /** The merchant-facing HTTP API: shops, settings, knowledge, publish and jobs. */
@@ -33,10 +34,15 @@ export function createAdminApi(
       });
 
       app.post('/api/v1/shops', requireAdmin(auth), jsonBody(), async (req, res) => {
-        const input = parseInput(createShopSchema, req.body);
+        const { owner, ...input } = parseInput(createShopSchema, req.body);
+        // The owner's e-mail is checked first so a taken address leaves no shop behind.
+        if (owner && (await store.users.findForSignIn(owner.email))) {
+          throw errors.conflict('Someone already signs in with this e-mail.', 'EMAIL_TAKEN');
+        }
         const created = await store.shops.create(input);
+        const firstOwner = owner ? await createFirstOwner(platform, created.id, owner) : undefined;
         platform.log.info({ shopId: created.id }, 'shop created');
-        res.status(201).json(created);
+        res.status(201).json({ ...created, ...(firstOwner ? { owner: firstOwner } : {}) });
       });
 
       app.get(`${shopRoute}/settings`, editors, async (_req, res) => {

@@ -1,11 +1,14 @@
 import { z } from 'zod';
 import { localeSchema } from '../../bot/activity';
+import { firstOwnerSchema } from './auth.schemas';
 
 /** Request bodies of the merchant API: the routes validate with them, the OpenAPI document is built from them. */
 export const createShopSchema = z
   .object({
     name: z.string().trim().min(1).max(100),
     locales: z.array(localeSchema).min(1).max(10).default(['zh-CN', 'en-US']),
+    /** The first person who signs in to the shop's admin (more are added by them). */
+    owner: firstOwnerSchema.optional(),
   })
   .strict();
 

@@ -19,6 +19,8 @@ const shopId = { name: 'shopId', in: 'path', required: true, schema: { type: 'st
 const conversationId = { name: 'conversationId', in: 'path', required: true, schema: { type: 'string' } };
 const shopKey = [{ shopApiKey: [] }, { adminToken: [] }];
 const shopOrAgent = [...shopKey, { agentToken: [] }];
+/** The merchant API: a program's key, or a signed-in admin user (cookie + X-CSRF-Token on changes). */
+const shopAccess = [...shopKey, { sessionCookie: [] }];
 const handoffId = { name: 'handoffId', in: 'path', required: true, schema: { type: 'string' } };
 const conflict = (description: string) => ({ '409': errorResponse(description) });
 const common = {
@@ -41,6 +43,13 @@ export function buildOpenApiDocument(extraPaths: Record<string, unknown> = {}) {
       securitySchemes: {
         adminToken: { type: 'http', scheme: 'bearer', description: 'KEFU_ADMIN_TOKEN (platform operator)' },
         shopApiKey: { type: 'http', scheme: 'bearer', description: "The shop's apiKey" },
+        sessionCookie: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'kefu_session',
+          description:
+            'A merchant admin session (POST /api/v1/auth/sign-in); changes also need the X-CSRF-Token header',
+        },
         agentToken: {
           type: 'http',
           scheme: 'bearer',
@@ -214,11 +223,13 @@ export function buildOpenApiDocument(extraPaths: Record<string, unknown> = {}) {
                   id: { type: 'string' },
                   apiKey: { type: 'string' },
                   identitySecret: { type: 'string' },
+                  owner: { type: 'object', description: 'The first admin user, when one was given' },
                 },
               }),
             },
             '400': common['400'],
             '401': common['401'],
+            '409': errorResponse('EMAIL_TAKEN: the owner e-mail signs in elsewhere'),
           },
         },
       },
@@ -226,12 +237,12 @@ export function buildOpenApiDocument(extraPaths: Record<string, unknown> = {}) {
         parameters: [shopId],
         get: {
           summary: 'Read settings',
-          security: shopKey,
+          security: shopAccess,
           responses: { '200': json(ref('Settings')), ...common },
         },
         put: {
           summary: 'Merge-update settings',
-          security: shopKey,
+          security: shopAccess,
           requestBody: jsonRequest(settingsSchema),
           responses: {
             '200': { description: 'The whole settings object', ...json(ref('Settings')) },
@@ -243,7 +254,7 @@ export function buildOpenApiDocument(extraPaths: Record<string, unknown> = {}) {
         parameters: [shopId],
         get: {
           summary: 'List knowledge entries',
-          security: shopKey,
+          security: shopAccess,
           responses: {
             '200': {
               description: 'entries',
@@ -257,7 +268,7 @@ export function buildOpenApiDocument(extraPaths: Record<string, unknown> = {}) {
         },
         post: {
           summary: 'Upsert knowledge entries',
-          security: shopKey,
+          security: shopAccess,
           requestBody: jsonRequest(knowledgeSchema),
           responses: {
             '200': {
@@ -272,7 +283,7 @@ export function buildOpenApiDocument(extraPaths: Record<string, unknown> = {}) {
         parameters: [shopId, { name: 'entryId', in: 'path', required: true, schema: { type: 'string' } }],
         delete: {
           summary: 'Delete an entry',
-          security: shopKey,
+          security: shopAccess,
           responses: { '204': { description: 'deleted' }, ...common },
         },
       },
@@ -280,7 +291,7 @@ export function buildOpenApiDocument(extraPaths: Record<string, unknown> = {}) {
         parameters: [shopId],
         post: {
           summary: "Retrain the shop's NLU and re-index its knowledge",
-          security: shopKey,
+          security: shopAccess,
           responses: {
             '202': {
               description: 'queued',
@@ -294,7 +305,7 @@ export function buildOpenApiDocument(extraPaths: Record<string, unknown> = {}) {
         parameters: [shopId, { name: 'jobId', in: 'path', required: true, schema: { type: 'string' } }],
         get: {
           summary: 'Job state',
-          security: shopKey,
+          security: shopAccess,
           responses: {
             '200': {
               description: 'state',

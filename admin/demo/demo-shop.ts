@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { hashPassword } from '../../bot/auth/password';
 import type { Platform } from '../../bot/platform';
 import { PUBLISH_JOB } from '../../bot/publish';
 
@@ -26,9 +28,13 @@ export function demoKnowledge() {
  * knowledge, and a published model. An existing demo shop is left as the merchant last edited it.
  * Returns the API key when the shop was created now (it cannot be shown again later).
  */
-export async function seedDemoShop(platform: Platform): Promise<{ created: boolean; apiKey?: string }> {
+export async function seedDemoShop(
+  platform: Platform,
+): Promise<{ created: boolean; apiKey?: string; owner?: { email: string; password: string } }> {
   const { store } = platform;
-  if (await store.shops.findById(DEMO_SHOP_ID)) return { created: false };
+  // A demo shop from before the admin had users gets its owner now.
+  if (await store.shops.findById(DEMO_SHOP_ID))
+    return { created: false, owner: await seedDemoOwner(platform) };
   let created;
   try {
     created = await store.shops.create({
@@ -63,5 +69,20 @@ export async function seedDemoShop(platform: Platform): Promise<{ created: boole
   await store.knowledge.upsert(DEMO_SHOP_ID, demoKnowledge());
   const job = await platform.jobs.enqueue(DEMO_SHOP_ID, PUBLISH_JOB);
   await platform.jobs.waitFor(job.id);
-  return { created: true, apiKey: created.apiKey };
+  return { created: true, apiKey: created.apiKey, owner: await seedDemoOwner(platform) };
+}
+
+export const DEMO_OWNER_EMAIL = 'owner@demo.kefu.local';
+
+/** The demo shop's owner with a fresh password, once: undefined when the shop has users already. */
+async function seedDemoOwner(platform: Platform): Promise<{ email: string; password: string } | undefined> {
+  if ((await platform.store.users.count(DEMO_SHOP_ID)) > 0) return undefined;
+  const password = randomBytes(9).toString('base64url');
+  const created = await platform.store.users.create(DEMO_SHOP_ID, {
+    email: DEMO_OWNER_EMAIL,
+    name: 'Demo owner',
+    role: 'owner',
+    passwordHash: await hashPassword(password),
+  });
+  return created ? { email: DEMO_OWNER_EMAIL, password } : undefined;
 }

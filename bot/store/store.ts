@@ -6,6 +6,7 @@ import { JobsRepo } from './jobs.repo';
 import { HandoffsRepo } from './handoffs.repo';
 import { AgentsRepo } from './agents.repo';
 import { DraftsRepo, TicketsRepo } from './assist.repo';
+import { UsersRepo } from './users.repo';
 
 /** The repositories over one database (PGlite or PostgreSQL: the same code serves both). */
 export class Store {
@@ -19,6 +20,7 @@ export class Store {
   readonly agents: AgentsRepo;
   readonly drafts: DraftsRepo;
   readonly tickets: TicketsRepo;
+  readonly users: UsersRepo;
 
   constructor(readonly database: Database) {
     const { db } = database;
@@ -32,5 +34,6 @@ export class Store {
     this.agents = new AgentsRepo(db);
     this.drafts = new DraftsRepo(db);
     this.tickets = new TicketsRepo(db);
+    this.users = new UsersRepo(db);
   }
 }

@@ -18,6 +18,8 @@ export interface TestServer {
   adminToken: string;
   /** The demo shop's API key, when `demo` seeded it. */
   demoApiKey?: string;
+  /** The demo shop's owner (merchant admin sign-in), when `demo` seeded it. */
+  demoOwner?: { email: string; password: string };
   stop(): Promise<void>;
 }
 
@@ -74,6 +76,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     server,
     adminToken: TEST_ADMIN_TOKEN,
     demoApiKey: demo?.apiKey,
+    demoOwner: demo?.owner,
     stop: () => server.shutdown(2000),
   };
 }
