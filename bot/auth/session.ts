@@ -3,14 +3,18 @@ import { parse as parseCookies, serialize as serializeCookie } from 'cookie';
 import type { Store } from '../store/store';
 import type { UserSession } from '../store/users.repo';
 
-/** The merchant admin's session cookie: HttpOnly, SameSite=Strict, Secure unless told otherwise. */
+/** The merchant admin's session cookie: HttpOnly, SameSite=Strict, and Secure whenever the admin is served over HTTPS. */
 export const SESSION_COOKIE = 'kefu_session';
 export const CSRF_HEADER = 'x-csrf-token';
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 
-/** Plain-HTTP development (localhost, tests) cannot keep a Secure cookie; production must. */
-function secureCookies(): boolean {
-  return process.env.KEFU_INSECURE_COOKIES !== '1';
+/**
+ * Secure when the request came over HTTPS (directly, or through a proxy on loopback that says so:
+ * bot/server.ts trusts it) or the public URL is https. A browser drops a Secure cookie set over
+ * plain HTTP on anything but localhost, so insisting on it there would make sign-in silently fail.
+ */
+function secureCookie(res: Response): boolean {
+  return res.req.secure || /^https:/i.test(process.env.KEFU_PUBLIC_URL ?? '');
 }
 
 export function sessionCookieOf(req: Request): string | undefined {
@@ -26,7 +30,7 @@ export function setSessionCookie(res: Response, value: string, maxAgeMs: number)
     serializeCookie(SESSION_COOKIE, value, {
       httpOnly: true,
       sameSite: 'strict',
-      secure: secureCookies(),
+      secure: secureCookie(res),
       path: '/',
       maxAge: Math.floor(maxAgeMs / 1000),
     }),
