@@ -6,9 +6,14 @@ import { type HttpModule, type KefuServer, createServer } from './bot/server';
 import { createAdminApi } from './admin/api/admin.module';
 import { createAuthApi } from './admin/api/auth.routes';
 import { createConsoleApi } from './admin/api/console.routes';
+import { createCommerceTestApi } from './admin/api/commerce-test.routes';
+import { createConversationsApi } from './admin/api/conversations.routes';
+import { createKnowledgeApi } from './admin/api/knowledge.routes';
+import { createAnalyticsApi } from './admin/api/analytics.routes';
 import { createHandoffApi } from './admin/api/handoff.routes';
 import { seedDemoShop } from './admin/demo/demo-shop';
 import { createAgentWorkspace } from './admin/workspace/workspace.module';
+import { createMerchantAdmin } from './admin/web/admin.module';
 import { createAgentsChannel } from './channels/agents/agents.adapter';
 import { createAppChannel } from './channels/app/app.adapter';
 import { createMqttChannel } from './channels/mqtt/mqtt.adapter';
@@ -47,8 +52,13 @@ export async function buildKefu(
   const modules: HttpModule[] = [
     createAuthApi(platform),
     createConsoleApi(platform),
+    createKnowledgeApi(platform),
+    createConversationsApi(platform),
+    createCommerceTestApi(platform),
+    createAnalyticsApi(platform, { clock: opts.clock }),
     createHandoffApi(platform),
     createAgentWorkspace(platform),
+    createMerchantAdmin(platform),
     // Channels: one module each (channels/<name>/<name>.adapter.ts).
     createAgentsChannel(platform),
     createAppChannel(platform),

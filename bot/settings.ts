@@ -102,6 +102,22 @@ export const settingsSchema = z
       })
       .partial()
       .strict(),
+    /** The daily digest (九点电台): yesterday's figures and unanswered questions, POSTed signed to a webhook. */
+    digest: z
+      .object({
+        webhookUrl: z
+          .string()
+          .url()
+          .max(2000)
+          .refine((u) => /^https?:\/\//.test(u), 'an http(s) URL'),
+        /** Signs the webhook call (X-Kefu-Signature); without it the shop's identitySecret signs. */
+        secret,
+        /** Where an e-mail relay should deliver it (Kefu itself sends no e-mail). */
+        email: z.string().email().max(320),
+        locale: z.enum(['zh-CN', 'en-US']),
+      })
+      .partial()
+      .strict(),
   })
   .partial()
   .strict();
@@ -155,6 +171,7 @@ const SECRET_PATHS = [
   ['channels', 'vxml', 'token'],
   ['channels', 'aligenie', 'privateKey'],
   ['channels', 'agents', 'appPassword'],
+  ['digest', 'secret'],
 ];
 
 /** Settings as the API shows them: secrets replaced by a mask. */

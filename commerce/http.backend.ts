@@ -82,6 +82,15 @@ interface Call<T> {
 
 type Attempt = { kind: 'ok'; body: unknown } | { kind: 'notFound' };
 
+/** What one signed GET found: an answer (its status, and whether its body was JSON), a timeout, or no connection. */
+export type PingResult =
+  | { kind: 'answered'; status: number; json: boolean }
+  | { kind: 'timeout'; timeoutMs: number }
+  | { kind: 'unreachable'; reason: string };
+
+/** The path the connection test asks for: a customer no shop has (404) or a test answer (200). */
+export const CONNECTION_TEST_PATH = '/customers/kefu-connection-test';
+
 /** Why an attempt failed, and whether a read may try again. */
 class AttemptFailure {
   constructor(
@@ -249,6 +258,50 @@ export class HttpCommerceBackend implements CommerceBackend {
     );
   }
 
+  /**
+   * One signed GET of `path`, without retries or the breaker: does the backend answer, and does it
+   * accept the signature? (The merchant admin's connection test.) Never throws for the backend's sake.
+   */
+  async ping(path: string = CONNECTION_TEST_PATH): Promise<PingResult> {
+    const route = `GET ${path}`;
+    const timestamp = String(Math.floor(this.now() / 1000));
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, this.timeoutMs);
+    try {
+      let response: Response;
+      try {
+        response = await this.fetchFn(`${this.baseUrl}${path}`, {
+          method: 'GET',
+          headers: {
+            accept: 'application/json',
+            'x-kefu-timestamp': timestamp,
+            'x-kefu-signature': signKefuRequest(this.secret, timestamp, ''),
+          },
+          signal: controller.signal,
+          redirect: 'manual',
+        });
+      } catch (err) {
+        if (timedOut) return { kind: 'timeout', timeoutMs: this.timeoutMs };
+        return { kind: 'unreachable', reason: networkReason(err) };
+      }
+      let json = false;
+      try {
+        JSON.parse(await this.readBody(response, route, controller, this.timeoutMs));
+        json = true;
+      } catch {
+        // Not JSON, too big, or cut off; a body that never ends is a timeout.
+        if (timedOut) return { kind: 'timeout', timeoutMs: this.timeoutMs };
+      }
+      return { kind: 'answered', status: response.status, json };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   private mustAnswer<T>(answer: T | undefined): T {
     // Only routes with notFoundIsEmpty can give undefined; this guards the types.
     if (answer === undefined) throw commerceErrors.badRequest('not found');
@@ -408,10 +461,12 @@ function checkBaseUrl(baseUrl: string): string {
 
 /** A short cause (ECONNREFUSED, "other side closed") without the URL or headers. */
 function networkReason(err: unknown): string {
-  const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
-  const code = (cause as { code?: unknown } | undefined)?.code;
-  if (typeof code === 'string') return code;
-  return cause instanceof Error ? cause.message.slice(0, 100) : 'network error';
+  // Duck-typed: fetch's errors may come from another realm (a VM context), where instanceof fails.
+  type Failure = { cause?: unknown; code?: unknown; message?: unknown } | null | undefined;
+  const outer = err as Failure;
+  const cause = (outer?.cause && typeof outer.cause === 'object' ? outer.cause : outer) as Failure;
+  if (typeof cause?.code === 'string') return cause.code;
+  return typeof cause?.message === 'string' ? cause.message.slice(0, 100) : 'network error';
 }
 
 function sleep(ms: number): Promise<void> {

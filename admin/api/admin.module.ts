@@ -5,7 +5,7 @@ import type { Platform } from '../../bot/platform';
 import { PUBLISH_JOB } from '../../bot/publish';
 import type { HttpModule } from '../../bot/server';
 import { buildOpenApiDocument } from './openapi';
-import { createShopSchema, knowledgeSchema } from './admin.schemas';
+import { createShopSchema } from './admin.schemas';
 import { createFirstOwner } from './auth.routes';
 import { maskSecrets, settingsSchema } from '../../bot/settings';
 
@@ -56,30 +56,7 @@ export function createAdminApi(
         res.json(maskSecrets(merged));
       });
 
-      app.post(`${shopRoute}/knowledge`, editors, jsonBody('4mb'), async (req, res) => {
-        const { entries } = parseInput(knowledgeSchema, req.body);
-        const ids = new Set<string>();
-        const withIds = entries.map((e) => {
-          const id = e.id ?? `kb_${crypto.randomUUID()}`;
-          if (ids.has(id)) throw errors.badRequest(`Entry id "${id}" appears twice.`, 'DUPLICATE_ID');
-          ids.add(id);
-          return { ...e, id };
-        });
-        const upserted = await store.knowledge.upsert(shopOf(res).id, withIds);
-        await platform.events.publish(topics.knowledgeChanged, { shopId: shopOf(res).id });
-        res.json({ upserted, ids: withIds.map((e) => e.id) });
-      });
-
-      app.get(`${shopRoute}/knowledge`, editors, async (_req, res) => {
-        res.json({ entries: await store.knowledge.list(shopOf(res).id) });
-      });
-
-      app.delete(`${shopRoute}/knowledge/:entryId`, editors, async (req, res) => {
-        const deleted = await store.knowledge.delete(shopOf(res).id, String(req.params.entryId));
-        if (!deleted) throw errors.notFound('Knowledge entry');
-        await platform.events.publish(topics.knowledgeChanged, { shopId: shopOf(res).id });
-        res.status(204).end();
-      });
+      // Knowledge (list, search, import, export …) lives in knowledge.routes.ts.
 
       app.post(`${shopRoute}/publish`, editors, async (_req, res) => {
         const job = await platform.jobs.enqueue(shopOf(res).id, PUBLISH_JOB);

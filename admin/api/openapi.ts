@@ -1,5 +1,5 @@
 import { jsonRequest, requestSchema } from '../../bot/openapi';
-import { createShopSchema, knowledgeSchema } from './admin.schemas';
+import { createShopSchema } from './admin.schemas';
 import {
   agentMessageSchema,
   approveSchema,
@@ -248,43 +248,6 @@ export function buildOpenApiDocument(extraPaths: Record<string, unknown> = {}) {
             '200': { description: 'The whole settings object', ...json(ref('Settings')) },
             ...common,
           },
-        },
-      },
-      '/api/v1/shops/{shopId}/knowledge': {
-        parameters: [shopId],
-        get: {
-          summary: 'List knowledge entries',
-          security: shopAccess,
-          responses: {
-            '200': {
-              description: 'entries',
-              ...json({
-                type: 'object',
-                properties: { entries: { type: 'array', items: ref('KnowledgeEntry') } },
-              }),
-            },
-            ...common,
-          },
-        },
-        post: {
-          summary: 'Upsert knowledge entries',
-          security: shopAccess,
-          requestBody: jsonRequest(knowledgeSchema),
-          responses: {
-            '200': {
-              description: 'upserted',
-              ...json({ type: 'object', properties: { upserted: { type: 'integer' } } }),
-            },
-            ...common,
-          },
-        },
-      },
-      '/api/v1/shops/{shopId}/knowledge/{entryId}': {
-        parameters: [shopId, { name: 'entryId', in: 'path', required: true, schema: { type: 'string' } }],
-        delete: {
-          summary: 'Delete an entry',
-          security: shopAccess,
-          responses: { '204': { description: 'deleted' }, ...common },
         },
       },
       '/api/v1/shops/{shopId}/publish': {

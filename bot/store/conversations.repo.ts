@@ -1,10 +1,11 @@
-import { and, asc, eq, gt, inArray, ne, sql } from 'drizzle-orm';
+import { type SQL, and, asc, desc, eq, gt, inArray, ne, sql } from 'drizzle-orm';
 import type { Db } from './db';
 import { conversations, dialogueStates, handoffs, messages, turns } from './schema';
 import { sourcesOf } from '../handoff/state-machine';
 import { newId } from '../ids';
 import { errors } from '../errors';
 import type { Card, QuickReply, Role } from '../activity';
+import { likePattern } from './knowledge.repo';
 
 export interface Conversation {
   id: string;
@@ -46,6 +47,52 @@ export interface Versioned<T> {
 }
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+/** The admin's filters for a shop's conversations (all optional). */
+export interface ConversationFilter {
+  /** One conversation (the transcript view): the filters below do not apply to it. */
+  id?: string;
+  /** createdAt in [from, to). */
+  from?: Date;
+  to?: Date;
+  /** Without a channel, every channel but `excludeChannel` (the test console). */
+  channel?: string;
+  excludeChannel?: string;
+  handoff?: boolean;
+  /** At least one user turn the bot could not answer. */
+  unresolved?: boolean;
+  /** Text some message contains (any case). */
+  q?: string;
+  /** Keyset: strictly older than this (createdAt, id) in the list's order. */
+  before?: { at: string; id: string };
+  limit?: number;
+  /**
+   * What a turn the bot could not answer looks like in messages.nlu.route: the fallback skill
+   * (knowledge) ending unresolved (no match, "did you mean"), or a failed turn (skill `error`).
+   */
+  fallbackSkill: string;
+}
+
+export interface ConversationSummary extends Conversation {
+  createdAt: Date;
+  messageCount: number;
+  firstText: string | null;
+  /** The latest handoff of the conversation. */
+  handoff: { status: string; reason: string; tier: string } | null;
+  unresolvedTurns: number;
+  /** createdAt to the microsecond (UTC, no zone), for the keyset cursor. */
+  cursorAt: string;
+}
+
+export interface ConversationHandoff {
+  id: string;
+  status: string;
+  reason: string;
+  tier: string;
+  assignedTo: string | null;
+  createdAt: string;
+  closedAt: string | null;
+}
 
 export class ConversationsRepo {
   constructor(private readonly db: Db) {}
@@ -316,6 +363,88 @@ export class ConversationsRepo {
       .orderBy(sql`${messages.seq} desc`)
       .limit(opts.limit ?? 500);
     return rows.flatMap((r) => (r.answer && r.question ? [{ question: r.question, answer: r.answer }] : []));
+  }
+
+  /**
+   * The admin's conversation list, newest first, in one query: the counts, the first user text, the
+   * latest handoff and the unanswered turns come from correlated subqueries, not a query per row.
+   */
+  async listForAdmin(shopId: string, f: ConversationFilter): Promise<ConversationSummary[]> {
+    // The outer row is named in full inside the subqueries (drizzle prints its columns unqualified).
+    const outer = sql.raw('"conversations"."id"');
+    const unresolvedTurn = sql`m.role = 'user' and (
+      (m.nlu->'route'->>'skill' = ${f.fallbackSkill} and m.nlu->'route'->>'unresolved' = 'true')
+      or m.nlu->'route'->>'skill' = 'error')`;
+    const where: SQL[] = [eq(conversations.shopId, shopId)];
+    if (f.id !== undefined) where.push(eq(conversations.id, f.id));
+    else {
+      if (f.channel !== undefined) where.push(eq(conversations.channel, f.channel));
+      else if (f.excludeChannel !== undefined) where.push(ne(conversations.channel, f.excludeChannel));
+      if (f.from) where.push(sql`${conversations.createdAt} >= ${f.from.toISOString()}`);
+      if (f.to) where.push(sql`${conversations.createdAt} < ${f.to.toISOString()}`);
+      if (f.handoff !== undefined) {
+        const any = sql`exists (select 1 from handoffs h where h.conversation_id = ${outer})`;
+        where.push(f.handoff ? any : sql`not ${any}`);
+      }
+      if (f.unresolved !== undefined) {
+        const any = sql`exists (select 1 from messages m where m.conversation_id = ${outer} and ${unresolvedTurn})`;
+        where.push(f.unresolved ? any : sql`not ${any}`);
+      }
+      if (f.q) {
+        where.push(
+          sql`exists (select 1 from messages m where m.conversation_id = ${outer} and m.text ilike ${likePattern(f.q)} escape '\\')`,
+        );
+      }
+      if (f.before) {
+        where.push(
+          sql`(${conversations.createdAt}, ${conversations.id}) < ((${f.before.at}::timestamp at time zone 'UTC'), ${f.before.id})`,
+        );
+      }
+    }
+    const rows = await this.db
+      .select({
+        row: conversations,
+        messageCount: sql<number>`(select count(*)::int from messages m where m.conversation_id = ${outer})`,
+        firstText: sql<string | null>`(select m.text from messages m
+          where m.conversation_id = ${outer} and m.role = 'user' and m.text is not null order by m.seq limit 1)`,
+        handoff: sql<{ status: string; reason: string; tier: string } | null>`(select
+          json_build_object('status', h.status, 'reason', h.reason, 'tier', h.tier)
+          from handoffs h where h.conversation_id = ${outer} order by h.created_at desc limit 1)`,
+        unresolvedTurns: sql<number>`(select count(*)::int from messages m
+          where m.conversation_id = ${outer} and ${unresolvedTurn})`,
+        cursorAt: sql<string>`to_char(${conversations.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')`,
+      })
+      .from(conversations)
+      .where(and(...where))
+      .orderBy(desc(conversations.createdAt), desc(conversations.id))
+      .limit(f.limit ?? 50);
+    return rows.map((r) => ({
+      ...toConversation(r.row),
+      createdAt: r.row.createdAt,
+      messageCount: Number(r.messageCount),
+      firstText: r.firstText,
+      handoff: typeof r.handoff === 'string' ? JSON.parse(r.handoff) : r.handoff,
+      unresolvedTurns: Number(r.unresolvedTurns),
+      cursorAt: r.cursorAt,
+    }));
+  }
+
+  /** Every handoff of a conversation, oldest first. */
+  async handoffsOf(shopId: string, conversationId: string): Promise<ConversationHandoff[]> {
+    const rows = await this.db
+      .select()
+      .from(handoffs)
+      .where(and(eq(handoffs.shopId, shopId), eq(handoffs.conversationId, conversationId)))
+      .orderBy(asc(handoffs.createdAt));
+    return rows.map((h) => ({
+      id: h.id,
+      status: h.status,
+      reason: h.reason,
+      tier: h.tier,
+      assignedTo: h.assignedTo,
+      createdAt: h.createdAt.toISOString(),
+      closedAt: h.closedAt ? h.closedAt.toISOString() : null,
+    }));
   }
 
   /** Appends messages outside a turn (an agent's reply, a proactive message). */

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, max } from 'drizzle-orm';
+import { type SQL, and, asc, count, eq, max, sql } from 'drizzle-orm';
 import type { Db } from './db';
 import { knowledgeEntries, nluArtifactCache, nluModels } from './schema';
 import { desc } from 'drizzle-orm';
@@ -9,6 +9,16 @@ export interface KnowledgeEntry {
   question: string;
   similar: string[];
   answer: string;
+}
+
+/** An entry as the admin lists it: with when it was last saved (ISO). */
+export interface KnowledgeRecord extends KnowledgeEntry {
+  updatedAt: string;
+}
+
+/** `%`, `_` and `\` match themselves in a LIKE pattern built from user text. */
+export function likePattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, '\\$&')}%`;
 }
 
 export class KnowledgeRepo {
@@ -62,6 +72,72 @@ export class KnowledgeRepo {
     }));
   }
 
+  /**
+   * The admin's list: entries whose question, answer or a similar question contains `q` (any case),
+   * in one locale, a page at a time (by id), with how many match in all.
+   */
+  async search(
+    shopId: string,
+    opts: { q?: string; locale?: string; offset?: number; limit?: number } = {},
+  ): Promise<{ entries: KnowledgeRecord[]; total: number }> {
+    const where: SQL[] = [eq(knowledgeEntries.shopId, shopId)];
+    if (opts.locale) where.push(eq(knowledgeEntries.locale, opts.locale));
+    if (opts.q) {
+      const pattern = likePattern(opts.q);
+      where.push(sql`(${knowledgeEntries.question} ilike ${pattern} escape '\\'
+        or ${knowledgeEntries.answer} ilike ${pattern} escape '\\'
+        or exists (select 1 from jsonb_array_elements_text(${knowledgeEntries.similar}) s(text)
+                   where s.text ilike ${pattern} escape '\\'))`);
+    }
+    const filter = and(...where);
+    const [counted] = await this.db.select({ n: count() }).from(knowledgeEntries).where(filter);
+    const page = this.db
+      .select()
+      .from(knowledgeEntries)
+      .where(filter)
+      .orderBy(asc(knowledgeEntries.id))
+      .offset(opts.offset ?? 0);
+    const rows = opts.limit === undefined ? await page : await page.limit(opts.limit);
+    return { entries: rows.map(toRecord), total: counted?.n ?? 0 };
+  }
+
+  async get(shopId: string, id: string): Promise<KnowledgeRecord | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(knowledgeEntries)
+      .where(and(eq(knowledgeEntries.shopId, shopId), eq(knowledgeEntries.id, id)));
+    return row && toRecord(row);
+  }
+
+  /**
+   * Adds a similar question to an entry unless it is already there (as the question or a similar
+   * one, ignoring case and spacing). Undefined when there is no such entry; `full` when it holds `max`.
+   */
+  async addSimilar(
+    shopId: string,
+    id: string,
+    text: string,
+    max: number,
+  ): Promise<{ entry: KnowledgeRecord; added: boolean } | 'full' | undefined> {
+    return this.db.transaction(async (tx) => {
+      const [row] = await tx
+        .select()
+        .from(knowledgeEntries)
+        .where(and(eq(knowledgeEntries.shopId, shopId), eq(knowledgeEntries.id, id)))
+        .for('update');
+      if (!row) return undefined;
+      const same = (a: string) => sameQuestion(a, text);
+      if (same(row.question) || row.similar.some(same)) return { entry: toRecord(row), added: false };
+      if (row.similar.length >= max) return 'full';
+      const [updated] = await tx
+        .update(knowledgeEntries)
+        .set({ similar: [...row.similar, text], updatedAt: new Date() })
+        .where(and(eq(knowledgeEntries.shopId, shopId), eq(knowledgeEntries.id, id)))
+        .returning();
+      return { entry: toRecord(updated ?? row), added: true };
+    });
+  }
+
   async delete(shopId: string, id: string): Promise<boolean> {
     const deleted = await this.db
       .delete(knowledgeEntries)
@@ -69,6 +145,16 @@ export class KnowledgeRepo {
       .returning({ id: knowledgeEntries.id });
     return deleted.length > 0;
   }
+}
+
+function sameQuestion(a: string, b: string): boolean {
+  const norm = (s: string) => s.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim();
+  return norm(a) === norm(b);
+}
+
+function toRecord(row: typeof knowledgeEntries.$inferSelect): KnowledgeRecord {
+  const { id, locale, question, similar, answer, updatedAt } = row;
+  return { id, locale, question, similar, answer, updatedAt: new Date(updatedAt).toISOString() };
 }
 
 /** Versioned NLU model artifacts: a publish writes version N+1; every process loads the newest. */

@@ -185,6 +185,8 @@ export const handoffs = pgTable(
   },
   (t) => [
     index('handoffs_shop_status').on(t.shopId, t.status, t.createdAt),
+    // A conversation's handoffs (the admin's conversation list and transcript, analytics).
+    index('handoffs_conversation').on(t.conversationId, t.createdAt),
     // One open request per conversation, even when two turns or processes ask at once.
     uniqueIndex('handoffs_open_conversation')
       .on(t.conversationId)
@@ -308,8 +310,12 @@ export const digestRuns = pgTable(
       .notNull()
       .references(() => shops.id, { onDelete: 'cascade' }),
     day: text('day').notNull(),
+    /** sending | sent | failed */
     status: text('status').notNull(),
+    /** Sends tried: a failed or stalled send is tried again, a few times. */
+    attempts: integer('attempts').notNull().default(1),
     createdAt: createdAt(),
+    updatedAt: updatedAt(),
   },
   (t) => [primaryKey({ columns: [t.shopId, t.day] })],
 );

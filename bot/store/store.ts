@@ -7,6 +7,7 @@ import { HandoffsRepo } from './handoffs.repo';
 import { AgentsRepo } from './agents.repo';
 import { DraftsRepo, TicketsRepo } from './assist.repo';
 import { UsersRepo } from './users.repo';
+import { AnalyticsRepo } from './analytics.repo';
 
 /** The repositories over one database (PGlite or PostgreSQL: the same code serves both). */
 export class Store {
@@ -21,6 +22,7 @@ export class Store {
   readonly drafts: DraftsRepo;
   readonly tickets: TicketsRepo;
   readonly users: UsersRepo;
+  readonly analytics: AnalyticsRepo;
 
   constructor(readonly database: Database) {
     const { db } = database;
@@ -35,5 +37,6 @@ export class Store {
     this.drafts = new DraftsRepo(db);
     this.tickets = new TicketsRepo(db);
     this.users = new UsersRepo(db);
+    this.analytics = new AnalyticsRepo(db);
   }
 }

@@ -10,8 +10,11 @@ export const entryLabel = (id: string): string => `faq:${id}`;
 
 let background: string[][] | undefined;
 
-/** Document frequencies of everyday customer language, so a shop's few entries do not make "how" rare. */
-function backgroundTerms(): string[][] {
+/**
+ * Document frequencies of everyday customer language, so a shop's few entries do not make "how" rare
+ * (also the background of the unanswered-question clustering, nlu/knowledge/cluster.ts).
+ */
+export function backgroundTerms(): string[][] {
   background ??= builtinTrainingData().map((x) => retrievalTerms(normalize(x.text)));
   return background;
 }
