@@ -50,7 +50,13 @@ export default tseslint.config(
   },
   { files: ['tests/**/*.ts', '**/*.test.ts'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
   {
-    files: ['channels/web/widget/**/*.ts', 'admin/workspace/*.ts', 'admin/workspace/views/*.ts'],
+    files: [
+      'channels/web/widget/**/*.ts',
+      'admin/workspace/*.ts',
+      'admin/workspace/views/*.ts',
+      'admin/web/*.ts',
+      'admin/web/views/*.ts',
+    ],
     languageOptions: { globals: { ...globals.browser } },
   },
   { files: ['**/*.mjs'], languageOptions: { sourceType: 'module', globals: { ...globals.node } } },

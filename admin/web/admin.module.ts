@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { browserBundle } from '../../bot/browser-bundle';
+import { type BrowserScript, browserBundle, sendScript } from '../../bot/browser-bundle';
 import { KefuError } from '../../bot/errors';
 import { loadCatalog } from '../../bot/i18n';
 import type { Platform } from '../../bot/platform';
@@ -43,20 +43,18 @@ export function createMerchantAdmin(platform: Platform): HttpModule {
         res.set(PAGE_HEADERS).type('html').send(html);
       });
 
-      app.get('/admin/admin.js', async (_req, res) => {
-        let js: string;
+      app.get('/admin/admin.js', async (req, res) => {
+        let js: BrowserScript;
         try {
           js = await adminBundle();
         } catch (err) {
           log.error({ err }, 'merchant admin: the script bundle did not build');
           throw new KefuError('ADMIN_UNAVAILABLE', 'The merchant admin is not available right now.', 500);
         }
-        res.set({
-          'Content-Type': 'application/javascript; charset=utf-8',
+        sendScript(req, res, js, {
           'Cache-Control': 'no-cache',
           'X-Content-Type-Options': 'nosniff',
         });
-        res.send(js);
       });
     },
   };

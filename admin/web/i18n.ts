@@ -34,6 +34,9 @@ export class I18n {
   /** The API's own message; never a stack trace. */
   errorText(err: unknown, fallbackKey = 'error.generic'): string {
     if (err instanceof ApiError) {
+      // Errors the page knows are told in the page's language; others in the API's words.
+      const known = this.catalog[this.locale]?.[`error.code.${err.code}`];
+      if (known) return known;
       if (err.message) return err.message;
       if (err.code === 'NETWORK') return this.t('error.network');
       if (err.code === 'TIMEOUT') return this.t('error.timeout');

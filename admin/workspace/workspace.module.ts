@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { browserBundle } from '../../bot/browser-bundle';
+import { type BrowserScript, browserBundle, sendScript } from '../../bot/browser-bundle';
 import { KefuError } from '../../bot/errors';
 import { loadCatalog } from '../../bot/i18n';
 import type { Platform } from '../../bot/platform';
@@ -43,8 +43,8 @@ export function createAgentWorkspace(platform: Platform): HttpModule {
         res.set(PAGE_HEADERS).type('html').send(html);
       });
 
-      app.get('/agent/workspace.js', async (_req, res) => {
-        let js: string;
+      app.get('/agent/workspace.js', async (req, res) => {
+        let js: BrowserScript;
         try {
           js = await workspaceBundle();
         } catch (err) {
@@ -55,12 +55,10 @@ export function createAgentWorkspace(platform: Platform): HttpModule {
             500,
           );
         }
-        res.set({
-          'Content-Type': 'application/javascript; charset=utf-8',
+        sendScript(req, res, js, {
           'Cache-Control': 'no-cache',
           'X-Content-Type-Options': 'nosniff',
         });
-        res.send(js);
       });
     },
   };

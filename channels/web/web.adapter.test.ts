@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { WebSocket } from 'ws';
 import { topics } from '../../bot/events';
@@ -157,6 +158,36 @@ describe('HTTP routes', () => {
     expect(js).toContain('kefu-launcher');
     expect(js).not.toMatch(/^\s*import /m);
     expect(js.length).toBeLessThan(40_000);
+  });
+
+  test('bundled scripts go gzipped to browsers that take it, and 304 when the copy is current', async () => {
+    const get = (path: string, headers: Record<string, string>) =>
+      new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+        http
+          .get(`${srv.url}${path}`, { headers }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () =>
+              resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+            );
+          })
+          .on('error', reject);
+      });
+    for (const path of ['/widget.js', '/agent/workspace.js', '/admin/admin.js']) {
+      const plain = await get(path, {});
+      expect(plain.headers['content-encoding']).toBeUndefined();
+      const zipped = await get(path, { 'accept-encoding': 'gzip, deflate, br' });
+      expect(zipped.status).toBe(200);
+      expect(zipped.headers['content-encoding']).toBe('gzip');
+      expect(zipped.headers.vary).toMatch(/Accept-Encoding/i);
+      expect(gunzipSync(zipped.body).equals(plain.body)).toBe(true);
+      expect(zipped.body.length).toBeLessThan(plain.body.length / 2);
+      const etag = String(zipped.headers.etag);
+      expect(etag).toMatch(/^"[\w-]+"$/);
+      const again = await get(path, { 'accept-encoding': 'gzip', 'if-none-match': etag });
+      expect(again.status).toBe(304);
+      expect(again.body.length).toBe(0);
+    }
   });
 
   test('GET / serves the demo shop page with the widget script tag', async () => {

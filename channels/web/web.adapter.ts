@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { Express, Response } from 'express';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { browserBundle } from '../../bot/browser-bundle';
+import { type BrowserScript, browserBundle, sendScript } from '../../bot/browser-bundle';
 import { KefuError, errors } from '../../bot/errors';
 import { type Catalog, loadCatalog, pickLocale, translate } from '../../bot/i18n';
 import { userHashFor, verifyUserHash } from '../../bot/identity';
@@ -115,20 +115,18 @@ export function createWebChannel(platform: Platform, options: WebChannelOptions 
     },
 
     mount(app: Express) {
-      app.get('/widget.js', async (_req, res) => {
-        let js: string;
+      app.get('/widget.js', async (req, res) => {
+        let js: BrowserScript;
         try {
           js = await widgetBundle();
         } catch (err) {
           log.error({ err }, 'web chat: the widget bundle did not build');
           throw new KefuError('WIDGET_UNAVAILABLE', 'The chat widget is not available right now.', 500);
         }
-        res.set({
-          'Content-Type': 'application/javascript; charset=utf-8',
+        sendScript(req, res, js, {
           'Cache-Control': 'public, max-age=300',
           'Access-Control-Allow-Origin': '*',
         });
-        res.send(js);
       });
 
       if (serveDemo) {

@@ -102,6 +102,8 @@ describeInBrowser('merchant admin: the demo owner runs the shop from /admin', ()
     await page.getByTestId('signin-password').fill('not-the-password');
     await page.getByTestId('signin-submit').click();
     await page.getByTestId('signin-error').filter({ hasText: /\S/ }).waitFor();
+    // Told in the page's language, not the API's English.
+    expect(await page.getByTestId('signin-error').textContent()).toBe('邮箱或密码不正确。');
     await screenshot('signin-error');
 
     await page.getByTestId('signin-password').fill(srv.demoOwner!.password);
@@ -376,6 +378,54 @@ describeInBrowser('merchant admin: the demo owner runs the shop from /admin', ()
     expect(await p.getByTestId('nav-settings').count()).toBe(0);
     await p.getByTestId('conv-item').first().waitFor();
     await screenshot('agent-conversations', p, false);
+    await other.close();
+  });
+
+  test("the owner of another shop sees only their shop, and the demo shop's API refuses them", async () => {
+    const created = await api(srv.url, 'POST', '/api/v1/shops', {
+      token: srv.adminToken,
+      body: {
+        name: '隔壁小店',
+        owner: { email: 'owner@next-door.test', name: '邻居', password: 'next-door-pass-1' },
+      },
+    });
+    expect(created.status).toBe(201);
+    const other = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 800 } });
+    const p = await other.newPage();
+    watch(p);
+    await p.goto(`${srv.url}/admin#/knowledge`);
+    await p.getByTestId('signin-email').fill('owner@next-door.test');
+    await p.getByTestId('signin-password').fill('next-door-pass-1');
+    await p.getByTestId('signin-submit').click();
+    await p.getByTestId('view-knowledge').waitFor();
+    // Their own, empty knowledge: none of the demo shop's entries (nor the 48 imported above).
+    await p.getByText('还没有问答。').waitFor();
+    expect(await p.getByText(NEW_QUESTION).count()).toBe(0);
+    // The page's own session, aimed at the demo shop by hand: every read and change is refused.
+    const attempts = await p.evaluate(async () => {
+      const session = await (await fetch('/api/v1/auth/session')).json();
+      const headers = { 'content-type': 'application/json', 'x-csrf-token': session.csrfToken };
+      const statuses: number[] = [];
+      for (const [method, url, body] of [
+        ['GET', '/api/v1/shops/demo/settings', undefined],
+        ['GET', '/api/v1/shops/demo/knowledge', undefined],
+        ['GET', '/api/v1/shops/demo/conversations', undefined],
+        ['GET', '/api/v1/shops/demo/analytics', undefined],
+        [
+          'PUT',
+          '/api/v1/shops/demo/settings',
+          JSON.stringify({ returnAddress: { name: 'x', phone: '1', address: 'x' } }),
+        ],
+        ['POST', '/api/v1/shops/demo/publish', undefined],
+      ] as const) {
+        statuses.push((await fetch(url, { method, headers, body })).status);
+      }
+      return statuses;
+    });
+    expect(attempts).toEqual([403, 403, 403, 403, 403, 403]);
+    const settings = await api(srv.url, 'GET', '/api/v1/shops/demo/settings', { token: srv.demoApiKey });
+    expect(settings.body.returnAddress.address).toBe(NEW_ADDRESS);
+    await screenshot('other-shop-knowledge', p, false);
     await other.close();
   });
 
