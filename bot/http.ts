@@ -29,6 +29,34 @@ export function jsonBody(limit = '256kb') {
   };
 }
 
+const nulCharacter = (where: string) =>
+  errors.badRequest(`${where} must not contain NUL characters.`, 'NUL_CHARACTER');
+
+/** Whether any string (or key) in a parsed JSON value holds U+0000; iterative, for deeply nested bodies. */
+export function hasNul(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length) {
+    const v = stack.pop();
+    if (typeof v === 'string') {
+      if (v.includes('\u0000')) return true;
+    } else if (Array.isArray(v)) {
+      for (const child of v) stack.push(child);
+    } else if (v && typeof v === 'object') {
+      for (const [k, child] of Object.entries(v)) {
+        if (k.includes('\u0000')) return true;
+        stack.push(child);
+      }
+    }
+  }
+  return false;
+}
+
+/** A NUL in the path or the query string (`%00`) is refused before any route reads it. */
+export function rejectNulInUrl(req: Request, _res: Response, next: NextFunction): void {
+  const url = req.originalUrl;
+  next(/%00/i.test(url) || url.includes('\u0000') ? nulCharacter('The URL') : undefined);
+}
+
 /** Validates `data` against a schema at the edge; the core never sees unvalidated input. */
 export function parseInput<T>(schema: ZodType<T>, data: unknown): T {
   const result = schema.safeParse(data);
@@ -39,6 +67,8 @@ export function parseInput<T>(schema: ZodType<T>, data: unknown): T {
       .join('; ');
     throw new KefuError('VALIDATION_FAILED', detail, 400);
   }
+  // PostgreSQL text cannot hold U+0000: refused here, it would otherwise fail deep in a query as a 500.
+  if (hasNul(result.data)) throw nulCharacter('The input');
   return result.data;
 }
 
@@ -202,8 +232,24 @@ function toKefuError(err: unknown): KefuError {
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
     return new KefuError('UNSUPPORTED_ENCODING', 'Bodies must be UTF-8 JSON.', 415);
   }
+  // Defence in depth: a NUL that got past the edge checks is the client's input, not our failure.
+  if (isNulDatabaseError(err)) return nulCharacter('The request');
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
     return new KefuError('BAD_REQUEST', 'The request could not be read.', e.status);
   }
   return new KefuError('INTERNAL', 'Something went wrong on our side; please try again.', 500, true);
+}
+
+/** PostgreSQL's refusal of U+0000 in text (22021) or in jsonb (22P05), possibly wrapped by drizzle. */
+function isNulDatabaseError(err: unknown): boolean {
+  for (
+    let e = err as { code?: unknown; message?: unknown; cause?: unknown } | undefined, i = 0;
+    e && i < 3;
+    i++
+  ) {
+    const message = typeof e.message === 'string' ? e.message : '';
+    if (e.code === '22P05' || (e.code === '22021' && message.includes('0x00'))) return true;
+    e = e.cause as typeof e;
+  }
+  return false;
 }

@@ -40,6 +40,26 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Where kefu_db_queries_total reads its count (the database's query counter), set by the platform. */
+  private queryCount: () => number = () => 0;
+  readonly dbQueries: Counter = (() => {
+    const read = () => this.queryCount();
+    return new Counter({
+      name: 'kefu_db_queries_total',
+      help: 'Database queries sent (read when scraped: counting costs one increment per query)',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(read());
+      },
+    });
+  })();
+
+  /** Counts the database's queries in kefu_db_queries_total. */
+  countQueries(read: () => number): void {
+    this.queryCount = read;
+  }
+
   constructor(opts: { defaults?: boolean } = {}) {
     if (opts.defaults !== false) collectDefaultMetrics({ register: this.registry, prefix: 'kefu_' });
   }

@@ -32,6 +32,8 @@ export interface Platform {
   models: ModelRegistry;
   router: SkillRouter;
   turns: TurnPipeline;
+  /** Each shop and its settings, cached; invalidated on shop.updated in every instance. */
+  shops: ShopCache;
   handoffs: HandoffService;
   jobs: JobRunner;
   redis?: Redis;
@@ -63,6 +65,7 @@ export async function createPlatform(parts: PlatformParts): Promise<Platform> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const store = new Store(database);
   const metrics = parts.metrics ?? new Metrics();
+  metrics.countQueries(() => database.queries);
 
   let redis: Redis | undefined;
   let redisSub: Redis | undefined;
@@ -124,6 +127,7 @@ export async function createPlatform(parts: PlatformParts): Promise<Platform> {
     models,
     router,
     turns,
+    shops,
     handoffs,
     jobs,
     redis,

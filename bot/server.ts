@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import express, { type Express } from 'express';
-import { errorHandler } from './http';
+import { errorHandler, rejectNulInUrl } from './http';
 import { errors } from './errors';
 import type { Platform } from './platform';
 
@@ -52,6 +52,7 @@ export function createServer(platform: Platform, modules: HttpModule[]): KefuSer
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
+  app.use(rejectNulInUrl);
   for (const module of modules) module.mount(app);
 
   app.use((_req, _res) => {

@@ -220,10 +220,9 @@ export class TurnPipeline {
     const cached = await this.deps.shops.get(msg.shopId);
     if (!cached) throw errors.notFound('Shop');
     const { shop, settings } = cached;
-    const [loaded, model, open] = await Promise.all([
-      store.conversations.loadState<DialogueState>(conversation.id),
+    const [{ state: loaded, open }, model] = await Promise.all([
+      store.conversations.loadTurnContext<DialogueState>(shop.id, conversation.id),
       models.get(shop.id),
-      store.handoffs.findOpen(shop.id, conversation.id),
     ]);
     const previous = { ...initialDialogueState(), ...(loaded?.state ?? {}) };
     const expectedVersion = loaded?.version ?? 0;

@@ -7,7 +7,7 @@ import type { HttpModule } from '../../bot/server';
 import { buildOpenApiDocument } from './openapi';
 import { createShopSchema } from './admin.schemas';
 import { createFirstOwner } from './auth.routes';
-import { maskSecrets, settingsSchema } from '../../bot/settings';
+import { maskSecrets, settingsPatchSchema } from '../../bot/settings';
 
 /** The merchant-facing HTTP API: shops, settings, knowledge, publish and jobs. */
 export function createAdminApi(
@@ -50,7 +50,7 @@ export function createAdminApi(
       });
 
       app.put(`${shopRoute}/settings`, editors, jsonBody(), async (req, res) => {
-        const patch = parseInput(settingsSchema, req.body);
+        const patch = parseInput(settingsPatchSchema, req.body);
         const merged = await store.shops.mergeSettings(shopOf(res).id, patch);
         await platform.events.publish(topics.shopUpdated, { shopId: shopOf(res).id });
         res.json(maskSecrets(merged));

@@ -9,7 +9,7 @@ import {
   statusSchema,
   transferSchema,
 } from './handoff.schemas';
-import { settingsSchema } from '../../bot/settings';
+import { settingsPatchSchema, settingsSchema } from '../../bot/settings';
 /** The OpenAPI 3.1 description of the HTTP API (specs/http-api.md), served at /api/v1/openapi.json. */
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -197,17 +197,28 @@ export function buildOpenApiDocument(extraPaths: Record<string, unknown> = {}) {
     },
     paths: {
       '/api/v1/openapi.json': {
-        get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1 (JSON)' } } },
+        get: {
+          summary: 'This document',
+          security: [],
+          responses: { '200': { description: 'OpenAPI 3.1 (JSON)' } },
+        },
       },
-      '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: '{"status":"ok"}' } } } },
+      '/healthz': {
+        get: { summary: 'Liveness', security: [], responses: { '200': { description: '{"status":"ok"}' } } },
+      },
       '/readyz': {
         get: {
           summary: 'Readiness: the database (and Redis, when configured) answer',
+          security: [],
           responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } },
         },
       },
       '/metrics': {
-        get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text/plain' } } },
+        get: {
+          summary: 'Prometheus metrics',
+          security: [],
+          responses: { '200': { description: 'text/plain' } },
+        },
       },
       '/api/v1/shops': {
         post: {
@@ -242,8 +253,11 @@ export function buildOpenApiDocument(extraPaths: Record<string, unknown> = {}) {
         },
         put: {
           summary: 'Merge-update settings',
+          description:
+            'Objects merge key by key, other values replace, and null removes a field or section ' +
+            '(it falls back to its default). A field required inside its section cannot be null alone.',
           security: shopAccess,
-          requestBody: jsonRequest(settingsSchema),
+          requestBody: jsonRequest(settingsPatchSchema),
           responses: {
             '200': { description: 'The whole settings object', ...json(ref('Settings')) },
             ...common,

@@ -27,11 +27,16 @@ export function createMerchantAdmin(platform: Platform): HttpModule {
     id: 'merchant-admin',
     openApiPaths: {
       '/admin': {
-        get: { summary: 'The merchant admin (web UI)', responses: { '200': { description: 'text/html' } } },
+        get: {
+          summary: 'The merchant admin (web UI)',
+          security: [],
+          responses: { '200': { description: 'text/html' } },
+        },
       },
       '/admin/admin.js': {
         get: {
           summary: "The merchant admin's script",
+          security: [],
           responses: { '200': { description: 'application/javascript' } },
         },
       },

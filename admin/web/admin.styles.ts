@@ -79,6 +79,7 @@ table.grid{width:100%;border-collapse:collapse;font-size:13px}
 .field{display:flex;flex-direction:column;gap:4px;min-width:0}
 .field label,.field .label{font-size:13px;font-weight:600}
 .field input,.field textarea,.field select{width:100%}
+.field input[type=checkbox]{width:auto;align-self:flex-start}
 .field-grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(260px,1fr));gap:12px}
 fieldset.panel{margin:0}
 fieldset legend{font-weight:600;font-size:15px;padding:0 4px}

@@ -27,11 +27,16 @@ export function createAgentWorkspace(platform: Platform): HttpModule {
     id: 'agent-workspace',
     openApiPaths: {
       '/agent': {
-        get: { summary: 'The agent workspace (web UI)', responses: { '200': { description: 'text/html' } } },
+        get: {
+          summary: 'The agent workspace (web UI)',
+          security: [],
+          responses: { '200': { description: 'text/html' } },
+        },
       },
       '/agent/workspace.js': {
         get: {
           summary: "The agent workspace's script",
+          security: [],
           responses: { '200': { description: 'application/javascript' } },
         },
       },

@@ -1,7 +1,8 @@
 import { type SQL, and, asc, desc, eq, gt, inArray, ne, sql } from 'drizzle-orm';
 import type { Db } from './db';
 import { conversations, dialogueStates, handoffs, messages, turns } from './schema';
-import { sourcesOf } from '../handoff/state-machine';
+import { OPEN, sourcesOf } from '../handoff/state-machine';
+import { type Handoff, toHandoff } from './handoffs.repo';
 import { newId } from '../ids';
 import { errors } from '../errors';
 import type { Card, QuickReply, Role } from '../activity';
@@ -258,6 +259,33 @@ export class ConversationsRepo {
     return row && { version: row.version, state: row.state as T };
   }
 
+  /**
+   * What a turn reads under the conversation's lock, in one query: the versioned dialogue state
+   * (absent before the first turn) and the open handoff (one at most: a partial unique index).
+   */
+  async loadTurnContext<T>(
+    shopId: string,
+    conversationId: string,
+  ): Promise<{ state?: Versioned<T>; open?: Handoff }> {
+    const [row] = await this.db
+      .select({ version: dialogueStates.version, state: dialogueStates.state, handoff: handoffs })
+      .from(conversations)
+      .leftJoin(dialogueStates, eq(dialogueStates.conversationId, conversations.id))
+      .leftJoin(
+        handoffs,
+        and(
+          eq(handoffs.shopId, shopId),
+          eq(handoffs.conversationId, conversations.id),
+          inArray(handoffs.status, [...OPEN]),
+        ),
+      )
+      .where(and(eq(conversations.shopId, shopId), eq(conversations.id, conversationId)));
+    return {
+      ...(row?.version != null ? { state: { version: row.version, state: row.state as T } } : {}),
+      ...(row?.handoff ? { open: toHandoff(row.handoff) } : {}),
+    };
+  }
+
   /** Optimistic save: succeeds only if the stored version is still `expectedVersion`; returns the new one. */
   async saveState(
     shopId: string,
@@ -284,7 +312,11 @@ export class ConversationsRepo {
     return row?.n ?? 0;
   }
 
-  /** Everything a turn writes, atomically: the state (version-checked), its messages, the turn record. */
+  /**
+   * Everything a turn writes, atomically: the state (version-checked), its messages, the turn record
+   * and the conversation's activity. One statement (data-modifying CTEs), so one round trip and no
+   * transaction held open across awaits: when the version check fails nothing else is written.
+   */
   async commitTurn(input: {
     shopId: string;
     conversationId: string;
@@ -296,47 +328,60 @@ export class ConversationsRepo {
     result: unknown;
     latencyMs: number;
   }): Promise<number> {
-    return this.db.transaction(async (tx) => {
-      const version = await saveStateIn(
-        tx,
-        input.shopId,
-        input.conversationId,
-        input.state,
-        input.expectedVersion,
-      );
-      if (input.messages.length > 0) {
-        await tx.insert(messages).values(
-          input.messages.map((m) => ({
-            id: m.id,
-            shopId: input.shopId,
-            conversationId: input.conversationId,
-            role: m.role,
-            text: m.text,
-            payload: m.payload ?? null,
-            quickReplies: m.quickReplies ?? null,
-            card: m.card ?? null,
-            nlu: m.nlu ?? null,
-            latencyMs: m.latencyMs ?? null,
-          })),
-        );
-      }
-      const userMessage = input.messages.find((m) => m.role === 'user');
-      await tx.insert(turns).values({
-        id: newId('t'),
-        shopId: input.shopId,
-        conversationId: input.conversationId,
-        dedupKey: input.dedupKey ?? null,
-        userMessageId: userMessage?.id ?? '',
-        stateVersion: version,
-        result: input.result,
-        latencyMs: input.latencyMs,
-      });
-      await tx
-        .update(conversations)
-        .set({ lastActivityAt: new Date(), ...(input.locale ? { locale: input.locale } : {}) })
-        .where(eq(conversations.id, input.conversationId));
-      return version;
-    });
+    const { shopId, conversationId, expectedVersion } = input;
+    const state = JSON.stringify(input.state);
+    const now = new Date().toISOString();
+    // The state's new version, or no row when another turn saved first.
+    const saved =
+      expectedVersion === 0
+        ? sql`insert into dialogue_states (conversation_id, shop_id, version, state)
+              values (${conversationId}, ${shopId}, 1, ${state}::jsonb)
+              on conflict do nothing returning version`
+        : sql`update dialogue_states set state = ${state}::jsonb, version = ${expectedVersion + 1}::int,
+                updated_at = ${now}::timestamptz
+              where conversation_id = ${conversationId} and version = ${expectedVersion}::int
+              returning version`;
+    // Rows in the column names of `messages`; jsonb_populate_record turns a missing key or null into NULL.
+    const rows = JSON.stringify(
+      input.messages.map((m) => ({
+        id: m.id,
+        shop_id: shopId,
+        conversation_id: conversationId,
+        role: m.role,
+        text: m.text,
+        payload: m.payload ?? null,
+        quick_replies: m.quickReplies ?? null,
+        card: m.card ?? null,
+        nlu: m.nlu ?? null,
+        latency_ms: m.latencyMs ?? null,
+      })),
+    );
+    const userMessage = input.messages.find((m) => m.role === 'user');
+    const result = (await this.db.execute(sql`
+      with s as (${saved}),
+      m as (
+        insert into messages (id, shop_id, conversation_id, role, text, payload, quick_replies, card, nlu, latency_ms)
+        select r.id, r.shop_id, r.conversation_id, r.role, r.text, r.payload, r.quick_replies, r.card, r.nlu, r.latency_ms
+        from jsonb_array_elements(${rows}::jsonb) with ordinality as e(item, n)
+        cross join lateral jsonb_populate_record(null::messages, e.item) as r
+        where exists (select 1 from s)
+        order by e.n
+      ),
+      t as (
+        insert into turns (id, shop_id, conversation_id, dedup_key, user_message_id, state_version, result, latency_ms)
+        select ${newId('t')}::text, ${shopId}::text, ${conversationId}::text, ${input.dedupKey ?? null}::text,
+          ${userMessage?.id ?? ''}::text, s.version, ${JSON.stringify(input.result)}::jsonb, ${input.latencyMs}::int
+        from s
+      ),
+      c as (
+        update conversations set last_activity_at = ${now}::timestamptz,
+          locale = coalesce(${input.locale || null}::text, locale)
+        where id = ${conversationId} and exists (select 1 from s)
+      )
+      select version from s`)) as unknown as { rows: { version: number }[] };
+    const version = result.rows[0]?.version;
+    if (version === undefined) throw errors.versionConflict();
+    return Number(version);
   }
 
   /** The shop's recent agent replies with the customer message each answered (for 蜂槽 suggestions). */

@@ -15,6 +15,8 @@ export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 export interface Database {
   db: Db;
   kind: 'pglite' | 'postgres';
+  /** Queries sent through drizzle since the database opened (kefu_db_queries_total, "queries per turn"). */
+  readonly queries: number;
   /** Answers when the database does (for /readyz). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -29,6 +31,14 @@ export async function openDatabase(opts: { databaseUrl?: string; dataDir: string
   return opts.databaseUrl ? openPostgres(opts.databaseUrl) : openPglite(opts.dataDir);
 }
 
+/** Counts the queries drizzle sends (its logger sees every one, in transactions too): one increment each. */
+class QueryCounter {
+  count = 0;
+  logQuery(): void {
+    this.count++;
+  }
+}
+
 async function openPglite(dataDir: string): Promise<Database> {
   let client: PGlite;
   if (dataDir === ':memory:') {
@@ -38,11 +48,15 @@ async function openPglite(dataDir: string): Promise<Database> {
     mkdirSync(dir, { recursive: true });
     client = new PGlite(dir);
   }
-  const db = drizzlePglite(client, { schema });
+  const counter = new QueryCounter();
+  const db = drizzlePglite(client, { schema, logger: counter });
   await migratePglite(db, { migrationsFolder });
   return {
     db: db as unknown as Db,
     kind: 'pglite',
+    get queries() {
+      return counter.count;
+    },
     ping: async () => {
       await client.query('select 1');
     },
@@ -54,7 +68,8 @@ async function openPostgres(url: string): Promise<Database> {
   const pool = new Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000 });
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
-  const db = drizzlePg(pool, { schema });
+  const counter = new QueryCounter();
+  const db = drizzlePg(pool, { schema, logger: counter });
   // Several instances may start at once: one migrates while the others wait on the advisory lock.
   const lockClient = await pool.connect();
   try {
@@ -67,6 +82,9 @@ async function openPostgres(url: string): Promise<Database> {
   return {
     db: db as unknown as Db,
     kind: 'postgres',
+    get queries() {
+      return counter.count;
+    },
     ping: async () => {
       await db.execute(sql`select 1`);
     },

@@ -285,7 +285,7 @@ function iso(d: Date | null): string | null {
   return d ? d.toISOString() : null;
 }
 
-function toHandoff(row: typeof handoffs.$inferSelect): Handoff {
+export function toHandoff(row: typeof handoffs.$inferSelect): Handoff {
   return {
     id: row.id,
     shopId: row.shopId,

@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import type { Db } from './db';
 import { shops, shopSettings } from './schema';
 import { newId, newSecret } from '../ids';
-import { type ShopSettings, parseSettings } from '../settings';
+import { type SettingsPatch, type ShopSettings, parseSettings } from '../settings';
 
 export type { ShopSettings };
 
@@ -66,8 +66,11 @@ export class ShopsRepo {
     return parseSettings(row?.settings);
   }
 
-  /** Merge-update: objects merge key by key, everything else replaces. Returns the whole new settings. */
-  async mergeSettings(shopId: string, patch: ShopSettings): Promise<ShopSettings> {
+  /**
+   * Merge-update: objects merge key by key, everything else replaces, and null removes the field
+   * (settingsPatchSchema allows it only where the section stays valid). Returns the whole new settings.
+   */
+  async mergeSettings(shopId: string, patch: SettingsPatch): Promise<ShopSettings> {
     return this.db.transaction(async (tx) => {
       const [row] = await tx
         .select({ settings: shopSettings.settings })
@@ -97,6 +100,10 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/**
+ * A JSON merge patch (RFC 7396 in spirit): objects merge key by key, other values replace, null
+ * removes the key, and an object a removal leaves empty is removed too.
+ */
 export function deepMerge(
   base: Record<string, unknown>,
   patch: Record<string, unknown>,
@@ -104,8 +111,19 @@ export function deepMerge(
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(patch)) {
     if (value === undefined) continue;
+    if (value === null) {
+      delete out[key];
+      continue;
+    }
+    if (!isPlainObject(value)) {
+      out[key] = value;
+      continue;
+    }
+    // Merged into {} when nothing is there, so a null inside a new object is never stored.
     const current = out[key];
-    out[key] = isPlainObject(current) && isPlainObject(value) ? deepMerge(current, value) : value;
+    const merged = deepMerge(isPlainObject(current) ? current : {}, value);
+    if (Object.keys(merged).length === 0 && Object.keys(value).length > 0) delete out[key];
+    else out[key] = merged;
   }
   return out;
 }

@@ -6,87 +6,10 @@ import { conversations, messages } from '../../bot/store/schema';
 import type { Shop } from '../../bot/store/shops.repo';
 import { type TestServer, startTestServer } from '../../tests/support/server';
 import { interpretActivity } from './agents.adapter';
-import { fixture } from './agents.test-support';
+import { garbage, malformedMessage } from './agents.test-support';
 import { activitySchema } from './protocol';
 
 const SHOP = { id: 'fuzz', name: 'Fuzz', locales: ['zh-CN'], identitySecret: 'fuzz-secret' } as Shop;
-
-const junk = fc.oneof(
-  fc.constant(null),
-  fc.constant(undefined),
-  fc.boolean(),
-  fc.integer(),
-  fc.double(),
-  fc.string({ maxLength: 40 }),
-  fc.constant(''),
-  fc.constant('x'.repeat(3000)),
-  fc.constant('ftp://example.invalid/'),
-  fc.constant('javascript:alert(1)'),
-  fc.array(fc.anything({ maxDepth: 2 }), { maxLength: 3 }),
-  fc.dictionary(fc.string({ maxLength: 8 }), fc.anything({ maxDepth: 1 }), { maxKeys: 3 }),
-);
-
-/** Fields a message needs; breaking any one of them makes the activity malformed. */
-const REQUIRED: ((a: Record<string, unknown>, v: unknown) => void)[] = [
-  (a, v) => (a.type = typeof v === 'string' ? 7 : v),
-  (a) => delete a.conversation,
-  (a, v) => (a.conversation = { id: typeof v === 'string' && v ? 1 : v }),
-  (a, v) => (a.channelId = typeof v === 'string' && v.length > 0 && v.length <= 64 ? null : v),
-  (a) => delete a.serviceUrl,
-  (a, v) => (a.serviceUrl = typeof v === 'string' ? `not a url ${v}` : v),
-  (a) => delete a.from,
-  (a, v) => (a.from = { id: typeof v === 'string' && v ? [] : v }),
-  (a) => delete a.recipient,
-  (a) => delete a.id,
-  (a, v) => (a.id = typeof v === 'string' && v ? {} : v),
-  (a) => {
-    a.text = '   ';
-    delete a.value;
-  },
-  (a, v) => (a.text = typeof v === 'string' ? { v } : (v ?? 42)),
-  (a) => (a.text = '字'.repeat(2001)),
-  (a, v) =>
-    (a.channelData = { kefu: { userId: 'c-1001', userHash: typeof v === 'string' ? v : 'ab'.repeat(32) } }),
-  (a, v) => (a.channelData = { kefu: v === undefined ? null : v }),
-];
-
-/** A real message fixture with one required field broken, plus random noise in other fields. */
-const malformedMessage = fc
-  .record({
-    base: fc.constantFrom('emulator-message', 'teams-card-submit', 'webchat-message-back'),
-    breaks: fc.uniqueArray(fc.integer({ min: 0, max: REQUIRED.length - 1 }), { minLength: 1, maxLength: 3 }),
-    values: fc.array(junk, { minLength: 3, maxLength: 3 }),
-    noise: fc.dictionary(
-      fc.constantFrom('locale', 'entities', 'attachments', 'timestamp', 'replyToId', 'textFormat', 'extra'),
-      junk,
-      { maxKeys: 3 },
-    ),
-  })
-  .map(({ base, breaks, values, noise }) => {
-    const a: Record<string, unknown> = { ...fixture(base), ...noise };
-    breaks.forEach((b, i) => REQUIRED[b]!(a, values[i]));
-    return a;
-  });
-
-/** Anything at all: not an object, arrays, objects with random keys and types. */
-const garbage = fc.oneof(
-  fc.anything({ maxDepth: 3 }),
-  fc.record(
-    {
-      type: junk,
-      channelId: junk,
-      conversation: fc.oneof(junk, fc.record({ id: junk })),
-      from: fc.oneof(junk, fc.record({ id: junk })),
-      recipient: junk,
-      serviceUrl: junk,
-      id: junk,
-      text: junk,
-      value: junk,
-      membersAdded: fc.oneof(junk, fc.array(fc.record({ id: junk }), { maxLength: 3 })),
-    },
-    { requiredKeys: [] },
-  ),
-);
 
 /** The parse path of the adapter: the edge schema, then what the activity means. */
 function parse(body: unknown) {

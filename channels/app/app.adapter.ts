@@ -58,7 +58,8 @@ export function createAppChannel(platform: Platform): HttpModule {
         }
         const body = parseInput(postMessageSchema, req.body);
         checkTextLength(body.text);
-        const shop = await store.shops.findById(String(req.params.shopId));
+        // The cached shop (a turn reads it anyway): a shop row never changes after it is created.
+        const shop = (await platform.shops.get(String(req.params.shopId)))?.shop;
         if (!shop) throw errors.notFound('Shop');
         if (!limiter.take(`${shop.id}:${body.userId}`)) throw errors.rateLimited();
         let verified = false;
@@ -67,6 +68,18 @@ export function createAppChannel(platform: Platform): HttpModule {
             throw errors.unauthorized('userHash does not match userId.', 'INVALID_USER_HASH');
           }
           verified = true;
+        } else if (
+          // (A NUL, which the database cannot hold, is refused by the turn with its own 400.)
+          !body.userId.includes('\u0000') &&
+          (await store.conversations.findOpen(shop.id, body.userId))?.verified
+        ) {
+          // Anonymous visitors choose their own userId: one must not write into (and speak as) the
+          // open conversation of a customer the shop vouched for (the widget and MQTT namespace
+          // theirs as web:… / device:…).
+          throw errors.unauthorized(
+            'This customer is verified by the shop: send their userHash.',
+            'INVALID_USER_HASH',
+          );
         }
         const result = await turns.handle({
           shopId: shop.id,

@@ -19,6 +19,7 @@ export const appOpenApiPaths = {
     post: {
       summary:
         "A customer's message (no API key needed: called by the shop's page or app; a key that is sent must be valid)",
+      security: shopKeyOrUser,
       requestBody: jsonRequest(postMessageSchema),
       responses: {
         '200': {

@@ -108,6 +108,8 @@ function openApiPaths(): Record<string, unknown> {
       post: {
         summary: 'Alexa custom skill endpoint (signed by Alexa)',
         tags: ['channels'],
+        // No API credentials: the request is signed by Alexa (the headers below).
+        security: [],
         parameters: [
           shopId,
           { name: 'SignatureCertChainUrl', in: 'header', required: true, schema: { type: 'string' } },
@@ -136,6 +138,8 @@ function openApiPaths(): Record<string, unknown> {
       post: {
         summary: 'AliGenie (天猫精灵) skill webhook',
         tags: ['channels'],
+        // No API credentials: the X-Kefu-Token header below.
+        security: [],
         parameters: [
           shopId,
           {

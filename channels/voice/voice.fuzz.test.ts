@@ -6,98 +6,18 @@ import { TwilioVoiceAdapter } from './twilio.adapter';
 import {
   TEST_AUTH_TOKEN,
   TEST_VXML_TOKEN,
-  fixture,
+  badBody,
+  body,
+  contentType,
+  header,
+  query,
+  rawBody,
   storedCounts,
   testShop,
   twilioSignature,
 } from './voice.test-support';
 import { VxmlAdapter } from './vxml.adapter';
 
-const KNOWN_KEYS = [
-  'CallSid',
-  'AccountSid',
-  'From',
-  'To',
-  'Caller',
-  'CallStatus',
-  'SpeechResult',
-  'Confidence',
-  'Digits',
-  'FinishedOnKey',
-  'answer',
-  'utterance',
-  'inputmode',
-  '__proto__',
-  'constructor',
-];
-const QUERY_KEYS = [
-  'seq',
-  'sil',
-  'cp',
-  'c',
-  'dg',
-  'locale',
-  'userId',
-  'userHash',
-  'token',
-  'session',
-  'a',
-  'event',
-];
-
-const text = fc.oneof(
-  fc.string({ maxLength: 40 }),
-  fc.string({ unit: 'binary', maxLength: 40 }),
-  fc.constantFrom(
-    '',
-    '#',
-    '0',
-    '1001#',
-    '*',
-    '1'.repeat(70),
-    'x'.repeat(2500),
-    '\u0000',
-    '\uD800',
-    'in-progress',
-  ),
-);
-const value = fc.oneof(
-  text,
-  fc.array(text, { maxLength: 12 }),
-  fc.integer(),
-  fc.constant(null),
-  fc.constant(undefined),
-  fc.dictionary(fc.string({ maxLength: 5 }), fc.string({ maxLength: 5 }), { maxKeys: 3 }),
-);
-const key = fc.oneof(fc.constantFrom(...KNOWN_KEYS), fc.string({ maxLength: 12 }));
-/** A form body: random keys and values, or a real payload with some of its fields broken. */
-const body = fc.oneof(
-  fc.dictionary(key, value, { maxKeys: 12 }),
-  fc
-    .tuple(
-      fc.constantFrom('twilio-gather-speech.json', 'twilio-gather-digits.json', 'twilio-incoming-call.json'),
-      fc.dictionary(key, value, { maxKeys: 4 }),
-    )
-    .map(([name, broken]) => ({ ...fixture(name), ...broken })),
-  fc.constantFrom(undefined, null, 'CallSid=CA1', 42, [] as unknown[]),
-);
-const query = fc.oneof(
-  fc.constantFrom('seq=%', 'c=%E0%A4%A&seq=1', 'seq=1&seq=2', 'sil=9&seq=1', 'seq=99999999999', 'dg=2&seq=1'),
-  fc
-    .array(fc.tuple(fc.oneof(fc.constantFrom(...QUERY_KEYS), fc.string({ maxLength: 6 })), text), {
-      maxLength: 8,
-    })
-    .map((pairs) => pairs.map(([k, v]) => `${enc(k)}=${enc(v)}`).join('&')),
-);
-
-/** Percent-encoded; a lone surrogate becomes a malformed UTF-8 escape, which is a fine thing to send too. */
-function enc(s: string): string {
-  try {
-    return encodeURIComponent(s);
-  } catch {
-    return '%ED%A0%80';
-  }
-}
 /** Mostly the right token (so the payload is what gets tested). */
 const vxmlAuth = fc.oneof(
   { weight: 3, arbitrary: fc.constant(`Bearer ${TEST_VXML_TOKEN}`) },
@@ -106,9 +26,6 @@ const vxmlAuth = fc.oneof(
     arbitrary: fc.option(fc.oneof(fc.string({ maxLength: 40 }), fc.constant('Bearer ')), { nil: undefined }),
   },
 );
-const header = fc.option(fc.oneof(text, fc.constant('Bearer '), fc.constant(`Bearer ${TEST_VXML_TOKEN}`)), {
-  nil: undefined,
-});
 const configured = { channels: { twilio: { authToken: TEST_AUTH_TOKEN }, vxml: { token: TEST_VXML_TOKEN } } };
 /** Mostly a configured shop (so the payload is what gets tested), sometimes a broken configuration. */
 const settings = fc.oneof(
@@ -249,29 +166,6 @@ describe('fuzz over HTTP: no 5xx, nothing stored', () => {
     });
   });
   afterAll(() => srv.stop());
-
-  // Bodies that can never be a valid turn: a CallSid is missing or malformed, so a correct signature still ends in a 400.
-  const badBody = fc
-    .dictionary(
-      fc.oneof(fc.constantFrom(...KNOWN_KEYS.filter((k) => k !== 'CallSid')), fc.string({ maxLength: 8 })),
-      text,
-      { maxKeys: 8 },
-    )
-    .map((d) => ({
-      ...d,
-      CallSid: 'CA-not-a-call',
-    }));
-  const rawBody = fc.oneof(
-    fc.string({ maxLength: 200 }),
-    fc.constantFrom('%', '%E0%A4%A', 'a=1&a=2&a=3', '{"CallSid":"CA1"}', 'x='.padEnd(40_000, 'y')),
-  );
-  const contentType = fc.constantFrom(
-    'application/x-www-form-urlencoded',
-    'application/x-www-form-urlencoded; charset=latin1',
-    'application/json',
-    'text/plain',
-    'multipart/form-data; boundary=x',
-  );
 
   test('300 requests to the Twilio and VoiceXML endpoints', async () => {
     const before = await storedCounts(srv);

@@ -189,6 +189,8 @@ function openApi(): Record<string, unknown> {
       post: {
         summary: 'Twilio Programmable Voice webhook (the call, and each <Gather> action)',
         tags: ['channels'],
+        // No API credentials: the request is signed by Twilio (X-Twilio-Signature).
+        security: [],
         parameters: [
           shopId,
           ...queryParams(voiceQuerySchema),

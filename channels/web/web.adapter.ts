@@ -93,6 +93,7 @@ export function createWebChannel(platform: Platform, options: WebChannelOptions 
         parameters: [pathParameter('shopId')],
         get: {
           summary: "The widget's configuration: the shop's name, locales, greetings and the widget's words",
+          security: [],
           responses: {
             '200': { description: 'WidgetConfig (channels/web/protocol.ts)' },
             '404': errorResponse('Unknown shop'),
@@ -103,12 +104,15 @@ export function createWebChannel(platform: Platform, options: WebChannelOptions 
         parameters: [pathParameter('shopId'), ...queryParameters(socketQuerySchema)],
         get: {
           summary: 'Web chat widget WebSocket (frames: channels/web/protocol.ts)',
+          // Customers: anonymous, or verified by the userHash the shop's page sends.
+          security: [],
           responses: { '101': { description: 'upgrade' } },
         },
       },
       '/widget.js': {
         get: {
           summary: 'The chat widget script',
+          security: [],
           responses: { '200': { description: 'application/javascript' } },
         },
       },

@@ -170,6 +170,61 @@ function storeContract(open: OpenTestDatabase) {
     ]);
   });
 
+  test("a turn's read is one query: the versioned state and the open handoff", async () => {
+    const { id: shopId } = await store.shops.create({ name: 'R', locales: ['zh-CN'] });
+    const conv = await store.conversations.resolveOpen({
+      shopId,
+      userId: 'u',
+      channel: 'app',
+      verified: false,
+      idleMs: 60_000,
+    });
+    expect(await store.conversations.loadTurnContext(shopId, conv.id)).toEqual({});
+    await store.conversations.saveState(shopId, conv.id, { a: 1 }, 0);
+    const { handoff } = await store.handoffs.request({
+      shopId,
+      conversationId: conv.id,
+      userId: 'u',
+      reason: 'asked',
+      locale: 'zh-CN',
+    });
+    const read = await store.conversations.loadTurnContext(shopId, conv.id);
+    expect(read).toEqual({ state: { version: 1, state: { a: 1 } }, open: handoff });
+    expect(read.open).toEqual(await store.handoffs.findOpen(shopId, conv.id));
+    // Another shop reads nothing of it.
+    expect(await store.conversations.loadTurnContext('other-shop', conv.id)).toEqual({});
+  });
+
+  test('a committed turn stores absent fields as absent; a repeated dedup key commits nothing', async () => {
+    const { id: shopId } = await store.shops.create({ name: 'D', locales: ['zh-CN'] });
+    const conv = await store.conversations.resolveOpen({
+      shopId,
+      userId: 'u',
+      channel: 'app',
+      verified: false,
+      idleMs: 60_000,
+    });
+    const commit = (version: number, id: string, locale: string | null) =>
+      store.conversations.commitTurn({
+        shopId,
+        conversationId: conv.id,
+        expectedVersion: version,
+        state: { n: version },
+        locale,
+        dedupKey: 'same',
+        messages: [{ id, role: 'user', text: null, payload: 'p' }],
+        result: { id },
+        latencyMs: 1,
+      });
+    expect(await commit(0, 'd1', 'en-US')).toBe(1);
+    await expect(commit(1, 'd2', null)).rejects.toThrow();
+    expect(await store.conversations.loadState(conv.id)).toEqual({ version: 1, state: { n: 0 } });
+    expect(await store.conversations.listMessages(shopId, conv.id)).toEqual([
+      { id: 'd1', role: 'user', text: null, payload: 'p', createdAt: expect.any(String) },
+    ]);
+    expect((await store.conversations.findById(shopId, conv.id))?.locale).toBe('en-US');
+  });
+
   test('jobs keep their state', async () => {
     const { id: shopId } = await store.shops.create({ name: 'J', locales: ['zh-CN'] });
     const job = await store.jobs.create(shopId, 'publish');

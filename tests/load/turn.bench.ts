@@ -7,9 +7,11 @@ import { tempDir } from '../support/server';
 import { createTestDatabase } from '../support/services';
 import { load, summary, table } from './load';
 
-// npm run bench:turn -- --n 2000 --c 20 [--database-url postgres://…] [--redis-url redis://…]
+// npm run bench:turn -- --n 2000 --c 20 [--database-url postgres://…] [--redis-url redis://…] [--cpu-prof dir]
 // Sends N messages over HTTP at concurrency C to the demo shop (each virtual customer has its own
-// conversation), then the same load to a bare Express JSON echo endpoint, and prints both.
+// conversation), then the same load to a bare Express JSON echo endpoint, and prints both, with the
+// database queries per turn (kefu_db_queries_total / kefu_turns_total, read from /metrics around the
+// load). --cpu-prof writes the Kefu process's CPU profile (.cpuprofile) into dir when it stops.
 
 const { values } = parseArgs({
   options: {
@@ -18,6 +20,7 @@ const { values } = parseArgs({
     users: { type: 'string', default: '200' },
     'database-url': { type: 'string' },
     'redis-url': { type: 'string' },
+    'cpu-prof': { type: 'string' },
   },
 });
 const N = Number(values.n);
@@ -51,17 +54,31 @@ async function startEcho(): Promise<{ url: string; stop(): void }> {
   });
 }
 
+/** The sum of a counter's samples (all label sets) in a Prometheus text exposition. */
+function counterTotal(text: string, name: string): number {
+  let total = 0;
+  for (const line of text.split('\n')) {
+    const m = line.match(/^(\w+)(?:\{[^}]*\})? (\S+)$/);
+    if (m?.[1] === name) total += Number(m[2]);
+  }
+  return total;
+}
+
 async function main() {
   const dir = tempDir('kefu-bench-');
   // A database of its own, dropped afterwards, so the bench never touches data it did not create.
   const db = values['database-url'] ? await createTestDatabase(values['database-url']) : undefined;
-  const kefu = await startKefuProcess({
-    KEFU_DEMO: '1',
-    KEFU_DATA_DIR: dir.dir,
-    LOG_LEVEL: 'warn',
-    ...(db ? { DATABASE_URL: db.url } : {}),
-    ...(values['redis-url'] ? { REDIS_URL: values['redis-url'] } : {}),
-  });
+  const kefu = await startKefuProcess(
+    {
+      KEFU_DEMO: '1',
+      KEFU_DATA_DIR: dir.dir,
+      LOG_LEVEL: 'warn',
+      ...(db ? { DATABASE_URL: db.url } : {}),
+      ...(values['redis-url'] ? { REDIS_URL: values['redis-url'] } : {}),
+    },
+    120_000,
+    values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(values['cpu-prof'])}`] : [],
+  );
   const echo = await startEcho();
   try {
     const kefuSend = (i: number) =>
@@ -80,7 +97,17 @@ async function main() {
     await Promise.all(Array.from({ length: 50 }, (_, i) => kefuSend(i).then((r) => r.arrayBuffer())));
     await Promise.all(Array.from({ length: 50 }, (_, i) => echoSend(i).then((r) => r.arrayBuffer())));
 
+    const counters = async () => {
+      const text = await (await fetch(`${kefu.url}/metrics`)).text();
+      return {
+        queries: counterTotal(text, 'kefu_db_queries_total'),
+        turns: counterTotal(text, 'kefu_turns_total'),
+        cpuSeconds: counterTotal(text, 'kefu_process_cpu_seconds_total'),
+      };
+    };
+    const before = await counters();
     const kefuResult = summary('kefu turn (demo shop)', await load(N, C, kefuSend));
+    const after = await counters();
     const echoResult = summary('express JSON echo', await load(N, C, echoSend));
     const storage = values['database-url'] ? 'PostgreSQL' : 'embedded PGlite';
     const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
@@ -90,6 +117,16 @@ async function main() {
     console.log(`machine: ${cpu}, ${os.cpus().length} cores, node ${process.version}\n`);
     console.log(table('turns', [kefuResult, echoResult]));
     console.log(`\nkefu / echo throughput ratio: ${(kefuResult.rps / echoResult.rps).toFixed(3)}`);
+    const turns = after.turns - before.turns;
+    console.log(
+      `queries per turn: ${turns > 0 ? ((after.queries - before.queries) / turns).toFixed(2) : 'n/a'}` +
+        ` (${after.queries - before.queries} queries / ${turns} turns)`,
+    );
+    // CPU the Kefu process spent per turn: unlike the ratio, it hardly moves with other load on the machine.
+    if (turns > 0)
+      console.log(
+        `kefu CPU per turn: ${((1000 * (after.cpuSeconds - before.cpuSeconds)) / turns).toFixed(2)} ms`,
+      );
   } finally {
     echo.stop();
     await kefu.stop();

@@ -12,8 +12,13 @@ export interface KefuProcess {
 }
 
 /** Starts `main.ts` as its own process (as `npm start` does) and resolves once it prints its URL. */
-export function startKefuProcess(env: Record<string, string>, timeoutMs = 30_000): Promise<KefuProcess> {
-  const child = spawn(path.join(root, 'node_modules/.bin/tsx'), ['main.ts'], {
+export function startKefuProcess(
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+  /** Flags for node itself (e.g. --cpu-prof, which NODE_OPTIONS refuses). */
+  nodeArgs: string[] = [],
+): Promise<KefuProcess> {
+  const child = spawn(path.join(root, 'node_modules/.bin/tsx'), [...nodeArgs, 'main.ts'], {
     cwd: root,
     env: { ...process.env, NODE_OPTIONS: '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

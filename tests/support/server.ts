@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildKefu } from '../../main';
 import { loadConfig } from '../../bot/config';
-import { createLogger } from '../../bot/log';
+import { type Logger, createLogger } from '../../bot/log';
 import type { Platform } from '../../bot/platform';
 import type { CommerceResolver } from '../../commerce/commerce-resolver';
 import type { KefuServer } from '../../bot/server';
@@ -40,6 +40,8 @@ export interface TestServerOptions {
   mqttUrl?: string;
   /** Start the embedded MQTT broker on this port (KEFU_MQTT_EMBEDDED=1, KEFU_MQTT_PORT). */
   mqttEmbeddedPort?: number;
+  /** The server's logger (default: one at TEST_LOG_LEVEL, silent); tests that read the logs pass theirs. */
+  log?: Logger;
 }
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -59,7 +61,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     KEFU_MQTT_EMBEDDED: opts.mqttEmbeddedPort !== undefined ? '1' : undefined,
     KEFU_MQTT_PORT: opts.mqttEmbeddedPort !== undefined ? String(opts.mqttEmbeddedPort) : undefined,
   });
-  const log = createLogger({ level: config.logLevel });
+  const log = opts.log ?? createLogger({ level: config.logLevel });
   const { platform, server } = await buildKefu(config, {
     log,
     adminToken: TEST_ADMIN_TOKEN,

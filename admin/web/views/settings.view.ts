@@ -3,7 +3,7 @@ import { button, el, field } from '../dom';
 import type { AdminContext, View } from '../state';
 
 type Settings = Record<string, unknown>;
-type Kind = 'text' | 'textarea' | 'number' | 'secret' | 'select' | 'time' | 'days';
+type Kind = 'text' | 'textarea' | 'number' | 'secret' | 'select' | 'time' | 'days' | 'checkbox';
 
 interface FieldSpec {
   path: string[];
@@ -66,6 +66,11 @@ const SECTIONS: SectionSpec[] = [
     fields: [
       { path: ['handoff', 'confidenceThreshold'], kind: 'number', min: 0, max: 1, step: 0.01 },
       { path: ['handoff', 'lowConfidenceTurns'], kind: 'number', min: 0, max: 20, step: 1 },
+      { path: ['handoff', 'angerThreshold'], kind: 'number', min: 0, max: 1, step: 0.01 },
+      { path: ['handoff', 'vipMinTier'], kind: 'number', min: 0, max: 5, step: 1 },
+      { path: ['handoff', 'vipTier'], kind: 'select', options: ['', 'L1', 'L2', 'expert'] },
+      { path: ['handoff', 'expireMinutes'], kind: 'number', min: 5, max: 7 * 24 * 60, step: 1 },
+      { path: ['handoff', 'autoAssign'], kind: 'checkbox' },
     ],
   },
   { key: 'mode', fields: [{ path: ['mode'], kind: 'select', options: ['auto', 'assist'] }] },
@@ -83,10 +88,14 @@ const SECTIONS: SectionSpec[] = [
     fields: [
       { path: ['channels', 'twilio', 'authToken'], kind: 'secret' },
       { path: ['channels', 'twilio', 'agentNumber'], kind: 'text', max: 40 },
+      { path: ['channels', 'vxml', 'token'], kind: 'secret' },
+      { path: ['channels', 'vxml', 'agentNumber'], kind: 'text', max: 40 },
       { path: ['channels', 'alexa', 'skillId'], kind: 'text', max: 200 },
       { path: ['channels', 'aligenie', 'skillId'], kind: 'text', max: 200 },
+      { path: ['channels', 'aligenie', 'privateKey'], kind: 'secret' },
       { path: ['channels', 'agents', 'appId'], kind: 'text', max: 200 },
       { path: ['channels', 'agents', 'appPassword'], kind: 'secret' },
+      { path: ['channels', 'agents', 'tenantId'], kind: 'text', max: 200 },
     ],
   },
   {
@@ -100,7 +109,7 @@ const SECTIONS: SectionSpec[] = [
   },
 ];
 
-type Value = string | number[];
+type Value = string | number[] | boolean;
 
 interface Control {
   spec: FieldSpec;
@@ -129,8 +138,9 @@ const idOf = (path: string[]) => path.join('.');
 
 /**
  * The shop's settings, one section at a time. Secrets are write-only: the page shows whether one
- * is saved, never the secret, and an empty secret field keeps the saved one. Only the sections
- * that changed are sent (the API merges).
+ * is saved, never the secret, and an empty secret field keeps the saved one. Only the fields that
+ * changed are sent (the API merges); an optional field the merchant empties is sent as null, which
+ * removes it (it falls back to its default).
  */
 export class SettingsView implements View {
   readonly element: HTMLElement;
@@ -212,6 +222,11 @@ export class SettingsView implements View {
       f.append(el('span', 'label', {}, label), wrap);
       return f;
     }
+    if (spec.kind === 'checkbox') {
+      const box = el('input', undefined, { type: 'checkbox', 'data-testid': testId });
+      this.controls.set(id, { spec, read: () => box.checked, write: (v) => (box.checked = v === true) });
+      return field(label, box);
+    }
     let node: HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement;
     if (spec.kind === 'textarea') node = el('textarea', undefined, { rows: '2' });
     else if (spec.kind === 'select') {
@@ -281,6 +296,7 @@ export class SettingsView implements View {
           c.secretState.dataset.set = String(set);
         }
       } else if (c.spec.kind === 'days') c.write(Array.isArray(raw) ? (raw as number[]) : []);
+      else if (c.spec.kind === 'checkbox') c.write(raw === true);
       else if (c.spec.path.join('.') === 'commerce.type') c.write(typeof raw === 'string' ? raw : 'demo');
       else if (c.spec.path.join('.') === 'mode') c.write(typeof raw === 'string' ? raw : 'auto');
       else c.write(raw === undefined || raw === null ? '' : String(raw));
@@ -332,13 +348,15 @@ export class SettingsView implements View {
         if (!c) continue;
         if (!section.whole && !this.changed(id)) continue;
         const v = c.read();
-        if (Array.isArray(v)) {
+        if (typeof v !== 'string') {
           setPath(patch, spec.path, v);
           continue;
         }
         const text = spec.kind === 'secret' ? v : v.trim();
         if (text === '') {
           if (spec.required) return { error: i18n.t('settings.error.required'), id };
+          // Emptied on purpose: null removes the saved value (an empty secret keeps the saved one).
+          if (spec.kind !== 'secret' && !section.whole) setPath(patch, spec.path, null);
           continue;
         }
         if (spec.kind === 'number') {
