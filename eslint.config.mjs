@@ -56,6 +56,7 @@ export default tseslint.config(
       'admin/workspace/views/*.ts',
       'admin/web/*.ts',
       'admin/web/views/*.ts',
+      'admin/browser/*.ts',
     ],
     languageOptions: { globals: { ...globals.browser } },
   },

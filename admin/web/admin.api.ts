@@ -1,3 +1,4 @@
+import { fetchApi } from '../browser/api';
 /**
  * The merchant API as the admin page sees it: the wire shapes, and one fetch wrapper that sends the
  * session cookie with every call and the CSRF token with every change, and turns every failure into
@@ -172,16 +173,7 @@ export interface ConnectionTest {
   message: string;
 }
 
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-}
+export { ApiError } from '../browser/api';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -225,38 +217,11 @@ export class ApiClient {
       headers['Content-Type'] = body.contentType;
       payload = body.raw;
     }
-    const controller = new AbortController();
-    const timer = window.setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
-    let res: Response;
-    try {
-      res = await fetch(path, {
-        method,
-        headers,
-        body: payload,
-        signal: controller.signal,
-        cache: 'no-store',
-        credentials: 'same-origin',
-      });
-    } catch {
-      throw new ApiError(0, controller.signal.aborted ? 'TIMEOUT' : 'NETWORK', '');
-    } finally {
-      window.clearTimeout(timer);
-    }
-    const text = await res.text().catch(() => '');
-    let parsed: unknown;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = undefined;
-    }
-    if (!res.ok) {
-      const error = (parsed as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
-      throw new ApiError(
-        res.status,
-        typeof error?.code === 'string' ? error.code : `HTTP_${res.status}`,
-        typeof error?.message === 'string' ? error.message : '',
-      );
-    }
+    const { body: parsed } = await fetchApi<T>(
+      path,
+      { method, headers, body: payload, credentials: 'same-origin' },
+      REQUEST_TIMEOUT_MS,
+    );
     return parsed as T;
   }
 }

@@ -1,21 +1,7 @@
 /** Small DOM and browser helpers shared by the admin's views. Text always goes in as textContent. */
+import { el } from '../browser/dom';
 
-export function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  className?: string,
-  attrs: Record<string, string> = {},
-  text?: string,
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
-export function button(label: string, testId: string, className?: string): HTMLButtonElement {
-  return el('button', className, { type: 'button', 'data-testid': testId }, label);
-}
+export { adoptStyles, button, el } from '../browser/dom';
 
 /** A labelled control in a `.field` block; the label points at the control. */
 export function field(label: string, control: HTMLElement, hint?: string): HTMLElement {
@@ -47,19 +33,6 @@ export function select(
   for (const o of options) node.append(el('option', undefined, { value: o.value }, o.label));
   node.value = value;
   return node;
-}
-
-export function adoptStyles(css: string): void {
-  // A constructed stylesheet is not an inline <style>, so the page's CSP can forbid inline styles.
-  if ('adoptedStyleSheets' in document && 'replaceSync' in CSSStyleSheet.prototype) {
-    const sheet = new CSSStyleSheet();
-    sheet.replaceSync(css);
-    document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
-  } else {
-    const style = el('style');
-    style.textContent = css;
-    document.head.append(style);
-  }
 }
 
 /** localStorage that never throws (blocked storage just forgets). */

@@ -1,3 +1,4 @@
+import { fetchApi } from '../browser/api';
 /**
  * The agent API as the workspace page sees it: the wire shapes and one fetch wrapper that turns
  * every failure into an ApiError carrying the server's `{ error: { code, message } }`.
@@ -119,16 +120,7 @@ export interface Suggestion {
   score: number;
 }
 
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-}
+export { ApiError } from '../browser/api';
 
 const REQUEST_TIMEOUT_MS = 15_000;
 
@@ -139,11 +131,9 @@ export async function callApi<T>(
   path: string,
   body?: unknown,
 ): Promise<{ status: number; body: T | undefined }> {
-  const controller = new AbortController();
-  const timer = window.setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
-  let res: Response;
-  try {
-    res = await fetch(path, {
+  return fetchApi<T>(
+    path,
+    {
       method,
       headers: {
         Authorization: `Bearer ${token}`,
@@ -151,31 +141,10 @@ export async function callApi<T>(
         ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
       },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      signal: controller.signal,
-      cache: 'no-store',
       credentials: 'omit',
-    });
-  } catch {
-    throw new ApiError(0, controller.signal.aborted ? 'TIMEOUT' : 'NETWORK', '');
-  } finally {
-    window.clearTimeout(timer);
-  }
-  const text = await res.text().catch(() => '');
-  let parsed: unknown;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    parsed = undefined;
-  }
-  if (!res.ok) {
-    const error = (parsed as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
-    throw new ApiError(
-      res.status,
-      typeof error?.code === 'string' ? error.code : `HTTP_${res.status}`,
-      typeof error?.message === 'string' ? error.message : '',
-    );
-  }
-  return { status: res.status, body: parsed as T | undefined };
+    },
+    REQUEST_TIMEOUT_MS,
+  );
 }
 
 /** Builds `/api/v1/shops/:shopId/...` with every dynamic segment encoded. */
