@@ -55,6 +55,18 @@ export function buildOpenApiDocument(extraPaths: Record<string, unknown> = {}) {
           scheme: 'bearer',
           description: 'An agent token (POST …/agents): acts for that agent, in their shop only',
         },
+        vxmlToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: "The shop's channels.vxml.token (also accepted as ?token=) for VoiceXML IVR platforms",
+        },
+        botFrameworkJwt: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description:
+            'A Bot Framework / Azure Bot Service token for the shop’s channels.agents.appId (required once an appId is set)',
+        },
       },
       schemas: {
         Error: {

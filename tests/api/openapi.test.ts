@@ -36,6 +36,23 @@ describe('the OpenAPI document', () => {
     expect(missing.filter((m) => m !== 'GET /')).toEqual([]);
   });
 
+  test('every security scheme an operation names is defined', async () => {
+    const doc = (await api(srv.url, 'GET', '/api/v1/openapi.json')).body as {
+      paths: Record<string, Record<string, { security?: Record<string, unknown>[] }>>;
+      components: { securitySchemes: Record<string, unknown> };
+    };
+    const named = new Set<string>();
+    for (const item of Object.values(doc.paths)) {
+      for (const op of Object.values(item)) {
+        for (const requirement of (typeof op === 'object' && op?.security) || []) {
+          for (const name of Object.keys(requirement)) named.add(name);
+        }
+      }
+    }
+    expect(named.size).toBeGreaterThan(3);
+    expect([...named].filter((n) => !(n in doc.components.securitySchemes))).toEqual([]);
+  });
+
   test('request bodies are the schemas the routes validate with', async () => {
     const doc = (await api(srv.url, 'GET', '/api/v1/openapi.json')).body;
     const message =
