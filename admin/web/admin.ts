@@ -14,7 +14,8 @@ import {
 import { ConsoleView } from './views/console.view';
 import { ConversationsView } from './views/conversations.view';
 import { DashboardView } from './views/dashboard.view';
-import { Frame, Notice } from './views/frame.view';
+import { Frame } from './views/frame.view';
+import { Notice } from '../browser/notice';
 import { KnowledgeView } from './views/knowledge.view';
 import { PublishView } from './views/publish.view';
 import { SettingsView } from './views/settings.view';
@@ -28,7 +29,7 @@ import { UsersView } from './views/users.view';
  */
 class AdminApp {
   private readonly api: ApiClient;
-  private readonly notice = new Notice();
+  private readonly notice = new Notice('admin-notice');
   private readonly root = el('div', 'root');
   private user?: User;
   private frame?: Frame;

@@ -6,7 +6,8 @@ import { type ViewSource, WorkspaceState } from './state';
 import { AgentStream } from './stream';
 import { ContextPanels, type ContextHost } from './views/context-panels';
 import { type ConversationHost, ConversationView } from './views/conversation';
-import { Notice, TopBar } from './views/frame';
+import { TopBar } from './views/frame';
+import { Notice } from '../browser/notice';
 import { Lists, type ListsHost } from './views/lists';
 import { SigninForm } from './views/signin';
 import {
@@ -46,7 +47,7 @@ class Workspace {
   private readonly signin: SigninForm;
   private readonly appRoot: HTMLElement;
   private readonly topBar: TopBar;
-  private readonly notice = new Notice();
+  private readonly notice = new Notice('ws-notice');
   private readonly lists: Lists;
   private readonly conversation: ConversationView;
   private readonly side: ContextPanels;

@@ -3,8 +3,6 @@ import { button, el } from '../dom';
 import { type I18n, LOCALES, type UiLocale } from '../i18n';
 import type { Route } from '../state';
 
-const NOTICE_MS = 8_000;
-
 export interface FrameHost {
   onSignOut(): void;
   onLocale(locale: UiLocale): void;
@@ -68,35 +66,5 @@ export class Frame {
       if (r === route) link.setAttribute('aria-current', 'page');
       else link.removeAttribute('aria-current');
     }
-  }
-}
-
-/** The one notice at a time (an error, or news such as "saved"), gone after a while. */
-export class Notice {
-  readonly element: HTMLElement;
-  private readonly text: HTMLElement;
-  private timer?: number;
-
-  constructor() {
-    this.element = el('div', 'notice', { role: 'alert', hidden: '' });
-    this.text = el('span', undefined, { 'data-testid': 'admin-notice' });
-    const dismiss = el('button', undefined, { type: 'button', 'aria-label': '×' }, '×');
-    dismiss.addEventListener('click', () => this.hide());
-    this.element.append(this.text, dismiss);
-  }
-
-  show(text: string, kind: 'error' | 'info' = 'error'): void {
-    this.text.textContent = text;
-    this.element.dataset.kind = kind;
-    this.text.dataset.kind = kind;
-    this.element.setAttribute('role', kind === 'error' ? 'alert' : 'status');
-    this.element.hidden = false;
-    window.clearTimeout(this.timer);
-    this.timer = window.setTimeout(() => this.hide(), NOTICE_MS);
-  }
-
-  hide(): void {
-    window.clearTimeout(this.timer);
-    this.element.hidden = true;
   }
 }

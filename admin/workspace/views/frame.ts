@@ -3,8 +3,6 @@ import type { I18n } from '../i18n';
 import type { ConnectionState } from '../stream';
 import type { Agent } from '../workspace.api';
 
-const NOTICE_MS = 8_000;
-
 /** The bar across the top: the page title, who is signed in, the stream's state, sign-out. */
 export class TopBar {
   readonly element: HTMLElement;
@@ -31,36 +29,5 @@ export class TopBar {
   setConnection(state: ConnectionState): void {
     this.connection.dataset.state = state;
     this.connection.textContent = this.i18n.t(`conn.${state}`);
-  }
-}
-
-/** The one notice at a time (an error, or news such as "draft sent"), gone after a while. */
-export class Notice {
-  readonly element: HTMLElement;
-  private readonly text: HTMLElement;
-  private timer?: number;
-
-  constructor() {
-    this.element = el('div', 'notice', { role: 'alert', hidden: '' });
-    // The test id is on the text alone, so it reads exactly the API's message.
-    this.text = el('span', undefined, { 'data-testid': 'ws-notice' });
-    const dismiss = el('button', undefined, { type: 'button', 'aria-label': '×' }, '×');
-    dismiss.addEventListener('click', () => this.hide());
-    this.element.append(this.text, dismiss);
-  }
-
-  show(text: string, kind: 'error' | 'info' = 'error'): void {
-    this.text.textContent = text;
-    this.element.dataset.kind = kind;
-    this.text.dataset.kind = kind;
-    this.element.setAttribute('role', kind === 'error' ? 'alert' : 'status');
-    this.element.hidden = false;
-    window.clearTimeout(this.timer);
-    this.timer = window.setTimeout(() => this.hide(), NOTICE_MS);
-  }
-
-  hide(): void {
-    window.clearTimeout(this.timer);
-    this.element.hidden = true;
   }
 }
