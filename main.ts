@@ -43,7 +43,7 @@ export async function buildKefu(
     adminToken: admin.token,
     log,
     engine: ({ store }) => createNluEngine({ cache: store.artifacts }),
-    skills: ({ store }) => createSkills({ knowledge: store.knowledge, commerce }),
+    skills: ({ knowledge }) => createSkills({ knowledge, commerce }),
     fallbackSkill: FALLBACK_SKILL,
     clock: opts.clock,
     proactive: createProactive({ commerce }),

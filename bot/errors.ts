@@ -5,6 +5,8 @@ export class KefuError extends Error {
     message: string,
     readonly status = 500,
     readonly retryable = false,
+    /** Seconds after which a retry may succeed (sent as the Retry-After header). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'KefuError';
@@ -21,7 +23,16 @@ export const errors = {
   notFound: (what: string) => new KefuError('NOT_FOUND', `${what} not found.`, 404),
   conflict: (message: string, code = 'CONFLICT') => new KefuError(code, message, 409, true),
   tooLarge: (message: string) => new KefuError('PAYLOAD_TOO_LARGE', message, 413),
-  rateLimited: () => new KefuError('RATE_LIMITED', 'Too many requests; slow down.', 429, true),
+  rateLimited: (retryAfterSeconds?: number) =>
+    new KefuError('RATE_LIMITED', 'Too many requests; slow down.', 429, true, retryAfterSeconds),
+  overloaded: (retryAfterSeconds: number) =>
+    new KefuError(
+      'OVERLOADED',
+      `Kefu is busy right now; try again in ${retryAfterSeconds} s.`,
+      429,
+      true,
+      retryAfterSeconds,
+    ),
   unavailable: (message: string) => new KefuError('UNAVAILABLE', message, 503, true),
   versionConflict: () =>
     new KefuError('STATE_VERSION_CONFLICT', 'The dialogue state was changed by another turn.', 409, true),

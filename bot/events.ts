@@ -70,9 +70,8 @@ export class RedisEventBus implements EventBus {
     this.counts.set(topic, n + 1);
     if (n === 0) this.active.set(topic, this.sub.subscribe(this.prefix + topic));
     const off = this.local.on(topic, handler);
-    await this.active.get(topic);
     let done = false;
-    return () => {
+    const release = () => {
       if (done) return;
       done = true;
       off();
@@ -83,6 +82,14 @@ export class RedisEventBus implements EventBus {
         void this.sub.unsubscribe(this.prefix + topic).catch(() => undefined);
       } else this.counts.set(topic, left);
     };
+    try {
+      await this.active.get(topic);
+    } catch (err) {
+      // Redis refused (it is down): undo the count, or the topic would never be subscribed again.
+      release();
+      throw err;
+    }
+    return release;
   }
 
   async close(): Promise<void> {

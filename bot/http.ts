@@ -218,6 +218,7 @@ export function errorHandler(log: Logger) {
     const mapped = toKefuError(err);
     if (mapped.status >= 500) log.error({ err, method: req.method, path: req.path }, 'request failed');
     if (res.headersSent) return;
+    if (mapped.retryAfterSeconds !== undefined) res.set('Retry-After', String(mapped.retryAfterSeconds));
     res.status(mapped.status).json({ error: { code: mapped.code, message: mapped.message } });
   };
 }
@@ -237,7 +238,37 @@ function toKefuError(err: unknown): KefuError {
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
     return new KefuError('BAD_REQUEST', 'The request could not be read.', e.status);
   }
+  // The database or Redis is down or restarting: the client may try again, and hears nothing more.
+  if (isServiceDown(err))
+    return new KefuError(
+      'UNAVAILABLE',
+      'The service is briefly unavailable; please try again.',
+      503,
+      true,
+      1,
+    );
   return new KefuError('INTERNAL', 'Something went wrong on our side; please try again.', 500, true);
+}
+
+// Network failures, PostgreSQL's connection exceptions (class 08), shutdown / starting up (57P0x) and
+// "too many connections" (53300), pg-pool's and ioredis's own words for a lost or refused connection.
+const DOWN_CODES = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|08\w{3}|57P0[123]|53300)$/;
+const DOWN_MESSAGES =
+  /^(Connection terminated|timeout exceeded when trying to connect|Connection is closed|Client has encountered a connection error|Stream isn't writeable)/;
+
+/** A failure to reach the database or Redis (possibly wrapped by drizzle), not a fault of the request. */
+function isServiceDown(err: unknown): boolean {
+  for (
+    let e = err as { code?: unknown; message?: unknown; name?: unknown; cause?: unknown } | undefined, i = 0;
+    e && i < 4;
+    i++
+  ) {
+    if (typeof e.code === 'string' && DOWN_CODES.test(e.code)) return true;
+    if (e.name === 'MaxRetriesPerRequestError') return true;
+    if (typeof e.message === 'string' && DOWN_MESSAGES.test(e.message)) return true;
+    e = e.cause as typeof e;
+  }
+  return false;
 }
 
 /** PostgreSQL's refusal of U+0000 in text (22021) or in jsonb (22P05), possibly wrapped by drizzle. */

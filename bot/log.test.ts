@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { DrizzleQueryError } from 'drizzle-orm';
 import { createLogger, maskPersonalData } from './log';
 
 describe('personal data is masked in logs', () => {
@@ -29,5 +30,26 @@ describe('personal data is masked in logs', () => {
     expect(out).not.toContain('13912345678');
     expect(out).toContain('139****5678');
     expect(out).not.toContain('top-secret');
+  });
+
+  test("a failed query's parameters (customer texts, dialogue state) never reach the log", () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const log = createLogger({ level: 'info', destination });
+    const cause = new Error('Connection terminated unexpectedly');
+    const params = ['给13912345678充50块\n寄到 Emma 家', '{"memory":{"note":"Emma"}}'];
+    log.error(
+      { err: new DrizzleQueryError('insert into messages values ($1, $2)', params, cause) },
+      'failed',
+    );
+    const out = lines.join('');
+    expect(out).not.toMatch(/13912345678|139\*\*\*\*5678|Emma/);
+    expect(out).toContain('params: [redacted]');
+    expect(out).toContain('Connection terminated unexpectedly');
   });
 });

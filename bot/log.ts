@@ -29,6 +29,24 @@ function maskDeep(value: unknown, depth = 0): unknown {
   return out;
 }
 
+/**
+ * pino's error serializer, then masked: a failed query's parameters (drizzle puts them in the message
+ * and the stack, and keeps them as `params`) are customer texts and dialogue state, never logged.
+ */
+function serializeError(err: unknown): unknown {
+  const out = pino.stdSerializers.err(err as Error) as Record<string, unknown>;
+  const params = (err as { params?: unknown } | null)?.params;
+  if (Array.isArray(params)) {
+    const listed = `\nparams: ${String(params)}`;
+    for (const key of ['message', 'stack'] as const) {
+      if (typeof out[key] === 'string')
+        out[key] = (out[key] as string).split(listed).join('\nparams: [redacted]');
+    }
+    out.params = '[redacted]';
+  }
+  return maskDeep(out);
+}
+
 export function createLogger(opts: { level?: string; destination?: pino.DestinationStream } = {}): Logger {
   return pino(
     {
@@ -48,6 +66,7 @@ export function createLogger(opts: { level?: string; destination?: pino.Destinat
         ],
         censor: '[redacted]',
       },
+      serializers: { err: serializeError },
       formatters: { log: (obj) => maskDeep(obj) as Record<string, unknown> },
       hooks: {
         logMethod(args, method) {

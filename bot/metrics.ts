@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** The platform's Prometheus metrics, one registry per server so tests can run several. */
 export class Metrics {
@@ -14,6 +14,27 @@ export class Metrics {
     help: 'Time from receiving a message to the stored reply',
     labelNames: ['channel'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  readonly turnsRunning = new Gauge({
+    name: 'kefu_turns_running',
+    help: 'Turns running now in this process (at most KEFU_MAX_CONCURRENT_TURNS)',
+    registers: [this.registry],
+  });
+  readonly turnsQueued = new Gauge({
+    name: 'kefu_turns_queued',
+    help: 'Turns waiting for a slot in this process (at most KEFU_MAX_QUEUED_TURNS)',
+    registers: [this.registry],
+  });
+  readonly turnsRejected = new Counter({
+    name: 'kefu_turns_rejected_total',
+    help: 'Turns refused with OVERLOADED (429), by reason: queue_full or wait_timeout',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly webSockets = new Gauge({
+    name: 'kefu_web_sockets',
+    help: 'Widget WebSockets open in this process (at most KEFU_MAX_WEB_SOCKETS)',
     registers: [this.registry],
   });
   readonly stateConflicts = new Counter({

@@ -1,4 +1,5 @@
 import type { NluEngine, NluModel } from './nlu';
+import type { KnowledgeEntry } from './store/knowledge.repo';
 import type { Store } from './store/store';
 
 interface Cached {
@@ -7,6 +8,8 @@ interface Cached {
   revision: string;
   artifact: unknown;
   model: NluModel;
+  /** The entries the model matches against (read with the revision above). */
+  entries: KnowledgeEntry[];
   checkedAt: number;
 }
 
@@ -27,14 +30,26 @@ export class ModelRegistry {
   ) {}
 
   async get(shopId: string): Promise<NluModel> {
+    return (await this.current(shopId)).model;
+  }
+
+  /**
+   * The shop's knowledge entries, as fresh as the model's (skills read them on every fallback and
+   * FAQ button: from here, not from the database each time).
+   */
+  async entries(shopId: string): Promise<KnowledgeEntry[]> {
+    return (await this.current(shopId)).entries;
+  }
+
+  private async current(shopId: string): Promise<Cached> {
     const cached = this.cache.get(shopId);
-    if (cached && Date.now() - cached.checkedAt < this.recheckMs) return cached.model;
+    if (cached && Date.now() - cached.checkedAt < this.recheckMs) return cached;
     let pending = this.loading.get(shopId);
     if (!pending) {
       pending = this.refresh(shopId, cached).finally(() => this.loading.delete(shopId));
       this.loading.set(shopId, pending);
     }
-    return (await pending).model;
+    return pending;
   }
 
   invalidate(shopId: string): void {
@@ -63,7 +78,7 @@ export class ModelRegistry {
     }
     const entries = await this.store.knowledge.list(shopId);
     const model = this.engine.load(artifact, entries);
-    const next = { version, revision, artifact, model, checkedAt: Date.now() };
+    const next = { version, revision, artifact, model, entries, checkedAt: Date.now() };
     this.cache.set(shopId, next);
     return next;
   }

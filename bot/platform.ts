@@ -1,6 +1,8 @@
 import { Redis } from 'ioredis';
+import { TurnAdmission } from './admission';
 import type { Config } from './config';
 import { type EventBus, MemoryEventBus, RedisEventBus } from './events';
+import { deploymentNamespace } from './jobs/namespace';
 import { JobRunner } from './jobs/runner';
 import { type ConversationLock, MemoryLock } from './lock/lock';
 import { RedisLock } from './lock/redis.lock';
@@ -9,10 +11,12 @@ import { Metrics } from './metrics';
 import { ModelRegistry } from './models';
 import type { NluEngine } from './nlu';
 import { registerPublishJob } from './publish';
+import { RateLimiter } from './rate-limit';
 import { SkillRouter } from './router';
 import { ShopCache } from './shop-cache';
 import type { Skill } from './skill';
 import { openDatabase } from './store/db';
+import type { KnowledgeEntry } from './store/knowledge.repo';
 import { Store } from './store/store';
 import { type ProactiveProvider, TurnPipeline } from './turn';
 import { withTimeout } from './timeout';
@@ -32,11 +36,15 @@ export interface Platform {
   models: ModelRegistry;
   router: SkillRouter;
   turns: TurnPipeline;
+  /** The instance's turn slots and queue (back-pressure). */
+  admission: TurnAdmission;
   /** Each shop and its settings, cached; invalidated on shop.updated in every instance. */
   shops: ShopCache;
   handoffs: HandoffService;
   jobs: JobRunner;
   redis?: Redis;
+  /** A limit per key, shared by every instance when Redis is configured; `name` names its keys. */
+  rateLimiter(name: string, capacity: number, refillPerSecond: number): RateLimiter;
   /** Database (and Redis, when configured) answer. */
   ready(): Promise<boolean>;
   close(): Promise<void>;
@@ -48,8 +56,11 @@ export interface PlatformParts {
   log: Logger;
   /** Built once the store exists (it caches shared artifacts there). */
   engine: (deps: { store: Store }) => NluEngine;
-  /** Skills are built once the store exists (they read the shop's knowledge through it). */
-  skills: (deps: { store: Store }) => Skill[];
+  /**
+   * Skills are built once the store exists. `knowledge` lists a shop's entries from the model
+   * registry's cache (kept fresh on every change), not from the database each turn.
+   */
+  skills: (deps: { store: Store; knowledge: { list(shopId: string): Promise<KnowledgeEntry[]> } }) => Skill[];
   fallbackSkill: string;
   metrics?: Metrics;
   /** The turn's clock (relative dates, "today"); tests freeze it. */
@@ -62,7 +73,11 @@ export interface PlatformParts {
 
 export async function createPlatform(parts: PlatformParts): Promise<Platform> {
   const { config, log } = parts;
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    pgliteThread: config.pgliteThread,
+  });
   const store = new Store(database);
   const metrics = parts.metrics ?? new Metrics();
   metrics.countQueries(() => database.queries);
@@ -72,7 +87,14 @@ export async function createPlatform(parts: PlatformParts): Promise<Platform> {
   let events: EventBus;
   let lock: ConversationLock;
   if (config.redisUrl) {
-    const options = { maxRetriesPerRequest: 3, connectTimeout: 5000, lazyConnect: true };
+    // No offline queue: while Redis is down a command fails at once (a turn answers 503) instead of
+    // waiting through reconnect attempts, which held every request for about 20 s.
+    const options = {
+      maxRetriesPerRequest: 3,
+      connectTimeout: 5000,
+      lazyConnect: true,
+      enableOfflineQueue: false,
+    };
     redis = new Redis(config.redisUrl, options);
     redisSub = new Redis(config.redisUrl, options);
     for (const client of [redis, redisSub]) client.on('error', (err) => log.warn({ err }, 'redis error'));
@@ -86,7 +108,8 @@ export async function createPlatform(parts: PlatformParts): Promise<Platform> {
 
   const engine = parts.engine({ store });
   const models = new ModelRegistry(store, engine);
-  const router = new SkillRouter(parts.skills({ store }), parts.fallbackSkill);
+  const knowledge = { list: (shopId: string) => models.entries(shopId) };
+  const router = new SkillRouter(parts.skills({ store, knowledge }), parts.fallbackSkill);
   const shops = new ShopCache(store);
   await shops.listen(events);
   const handoffs = new HandoffService({
@@ -99,6 +122,7 @@ export async function createPlatform(parts: PlatformParts): Promise<Platform> {
     customers: parts.customers,
   });
   handoffs.start();
+  const admission = new TurnAdmission(config.turnAdmission, metrics);
   const turns = new TurnPipeline({
     store,
     lock,
@@ -112,9 +136,16 @@ export async function createPlatform(parts: PlatformParts): Promise<Platform> {
     proactive: parts.proactive,
     handoffs,
     policies: handoffTurnPolicies({ handoffs, fallbackSkillId: router.fallbackSkillId, log }),
+    admission,
   });
-  const jobs = new JobRunner(store.jobs, log);
-  registerPublishJob({ jobs, store, engine, models, events });
+  const namespace = deploymentNamespace(config);
+  const jobs = new JobRunner(
+    store.jobs,
+    log,
+    config.redisUrl ? { redisUrl: config.redisUrl, prefix: `kefu:${namespace}:bull` } : undefined,
+  );
+  await registerPublishJob({ jobs, store, engine, models, events });
+  await jobs.start();
 
   return {
     config,
@@ -127,10 +158,13 @@ export async function createPlatform(parts: PlatformParts): Promise<Platform> {
     models,
     router,
     turns,
+    admission,
     shops,
     handoffs,
     jobs,
     redis,
+    rateLimiter: (name, capacity, refillPerSecond) =>
+      new RateLimiter({ name, capacity, refillPerSecond, redis, keyPrefix: `kefu:${namespace}:rl` }),
     async ready() {
       try {
         await withTimeout(database.ping(), 2000);
@@ -142,7 +176,7 @@ export async function createPlatform(parts: PlatformParts): Promise<Platform> {
     },
     async close() {
       handoffs.stop();
-      await jobs.drain();
+      await jobs.close();
       await lock.close();
       await events.close();
       if (redisSub) await redisSub.quit().catch(() => undefined);

@@ -6,20 +6,26 @@ import type { Store } from './store/store';
 
 export const PUBLISH_JOB = 'publish';
 
-/** `publish`: train the shop's NLU on its current knowledge and store the model as a new version. */
-export function registerPublishJob(deps: {
+/**
+ * `publish`: train the shop's NLU on its current knowledge and store the model as a new version.
+ * Whichever instance trains, every instance drops its cached model on `model.published` (and on
+ * `knowledge.changed`); resolves once those subscriptions are active.
+ */
+export async function registerPublishJob(deps: {
   jobs: JobRunner;
   store: Store;
   engine: NluEngine;
   models: ModelRegistry;
   events: EventBus;
-}): void {
+}): Promise<void> {
   const invalidate = (event: unknown) => {
     const shopId = (event as { shopId?: unknown }).shopId;
     if (typeof shopId === 'string') deps.models.invalidate(shopId);
   };
-  void deps.events.subscribe(topics.modelPublished, invalidate);
-  void deps.events.subscribe(topics.knowledgeChanged, invalidate);
+  await Promise.all([
+    deps.events.subscribe(topics.modelPublished, invalidate),
+    deps.events.subscribe(topics.knowledgeChanged, invalidate),
+  ]);
   deps.jobs.register(PUBLISH_JOB, async (job, progress) => {
     const shop = await deps.store.shops.findById(job.shopId);
     if (!shop) throw new Error('shop no longer exists');

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { type Reply, checkTextLength } from './activity';
+import type { TurnAdmission } from './admission';
 import { errors, isKefuError } from './errors';
 import { type EventBus, topics } from './events';
 import { type Catalog, loadCatalog, translate } from './i18n';
@@ -13,7 +14,7 @@ import type { HandoffService } from './handoff/handoff.service';
 import { type PolicyInput, type TurnDraft, type TurnPolicy, runPolicies } from './turn-policy';
 import type { ShopCache } from './shop-cache';
 import { type DialogueState, initialDialogueState } from './skill';
-import type { NewMessage, StoredMessage } from './store/conversations.repo';
+import type { Conversation, NewMessage, StoredMessage } from './store/conversations.repo';
 import { shopTimeZone } from './settings';
 import type { Store } from './store/store';
 import type { Shop, ShopSettings } from './store/shops.repo';
@@ -99,6 +100,8 @@ export class TurnPipeline {
       handoffs: HandoffService;
       /** The rules around the dialogue manager, outermost first (bot/turn-policy.ts). */
       policies?: readonly TurnPolicy[];
+      /** Back-pressure: bounded running and waiting turns (bot/admission.ts). */
+      admission?: TurnAdmission;
     },
   ) {}
 
@@ -172,7 +175,10 @@ export class TurnPipeline {
     }
     this.inFlight++;
     const started = performance.now();
+    let release: (() => void) | undefined;
     try {
+      // A slot, or OVERLOADED (429) at once: a refused turn has sent no query.
+      release = await this.deps.admission?.acquire();
       if (msg.dedupKey) {
         const earlier = await store.conversations.findTurnByDedupKey(msg.shopId, msg.dedupKey);
         if (earlier) return earlier as TurnResult;
@@ -184,6 +190,13 @@ export class TurnPipeline {
         verified: msg.verified,
         idleMs: this.deps.idleMs ?? IDLE_MS,
       });
+      // Channels name anonymous users apart (web:…, device:…); one that lets a caller choose the
+      // userId (the app API) must not let them write into, and speak as, a customer the shop vouched for.
+      if (conversation.verified && !msg.verified)
+        throw errors.unauthorized(
+          'This customer is verified by the shop: send their userHash.',
+          'INVALID_USER_HASH',
+        );
       await this.announceExpired(msg.shopId, conversation.expiredHandoffs);
       return await lock.run(`conv:${conversation.id}`, async () => {
         // A retry that arrived while the first attempt held the lock finds its answer here.
@@ -208,12 +221,13 @@ export class TurnPipeline {
       });
     } finally {
       this.inFlight--;
+      release?.();
     }
   }
 
   private async runTurn(
     msg: InboundMessage,
-    conversation: Awaited<ReturnType<Store['conversations']['resolveOpen']>>,
+    conversation: Conversation,
     started: number,
   ): Promise<TurnResult> {
     const { store, models, log, metrics } = this.deps;

@@ -11,7 +11,6 @@ import { safeEqual } from '../../bot/identity';
 import { ROLES, jsonBody, parseInput, requireShopAccess, shopOf, userOf } from '../../bot/http';
 import { errorResponse, jsonRequest, pathParameter, requestSchema } from '../../bot/openapi';
 import type { Platform } from '../../bot/platform';
-import { RateLimiter } from '../../bot/rate-limit';
 import type { HttpModule } from '../../bot/server';
 import {
   newUserSchema,
@@ -31,8 +30,8 @@ export function createAuthApi(platform: Platform): HttpModule {
   const owners = requireShopAccess(auth, ROLES.owners);
   // Guessing passwords: after 10 failures for an address (or 50 from one client) one try a minute.
   // Only failures count, so a team signing in from one office is never locked out by success.
-  const failedByEmail = new RateLimiter(10, 1 / 60);
-  const failedByClient = new RateLimiter(50, 1 / 60);
+  const failedByEmail = platform.rateLimiter('sign-in-email', 10, 1 / 60);
+  const failedByClient = platform.rateLimiter('sign-in-client', 50, 1 / 60);
 
   return {
     id: 'auth',
@@ -41,13 +40,16 @@ export function createAuthApi(platform: Platform): HttpModule {
       app.post('/api/v1/auth/sign-in', jsonBody('8kb'), async (req, res) => {
         const { email, password } = parseInput(signInSchema, req.body);
         const client = req.ip ?? '';
-        if (!failedByEmail.allows(email) || !failedByClient.allows(client)) throw errors.rateLimited();
+        const [emailAllowed, clientAllowed] = await Promise.all([
+          failedByEmail.allows(email),
+          failedByClient.allows(client),
+        ]);
+        if (!emailAllowed || !clientAllowed) throw errors.rateLimited();
         const user = await store.users.findForSignIn(email);
         // An unknown address costs one hash too, so timing does not tell which addresses exist.
         const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyHash()));
         if (!user || !ok) {
-          failedByEmail.take(email);
-          failedByClient.take(client);
+          await Promise.all([failedByEmail.take(email), failedByClient.take(client)]);
           log.info({ shopId: user?.shopId }, 'admin sign-in refused');
           throw errors.unauthorized('The e-mail or password is not right.', 'INVALID_CREDENTIALS');
         }

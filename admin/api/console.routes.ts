@@ -4,7 +4,6 @@ import { errors } from '../../bot/errors';
 import { ROLES, jsonBody, parseInput, requireShopAccess, shopOf } from '../../bot/http';
 import { errorResponse, jsonRequest, pathParameter, requestSchema } from '../../bot/openapi';
 import type { Platform } from '../../bot/platform';
-import { RateLimiter } from '../../bot/rate-limit';
 import type { HttpModule } from '../../bot/server';
 
 /** The test console's conversations: their own channel, so analytics and the conversation list leave them out. */
@@ -57,7 +56,7 @@ interface StoredNlu {
 export function createConsoleApi(platform: Platform): HttpModule {
   const { store, turns } = platform;
   const editors = requireShopAccess({ store, adminToken: platform.adminToken }, ROLES.editors);
-  const limiter = new RateLimiter(30, 2);
+  const limiter = platform.rateLimiter('console', 30, 2);
   const userIdOf = (session: string) => `console:${session}`;
 
   return {
@@ -67,7 +66,7 @@ export function createConsoleApi(platform: Platform): HttpModule {
       app.post('/api/v1/shops/:shopId/console/messages', editors, jsonBody('16kb'), async (req, res) => {
         const shop = shopOf(res);
         const input = parseInput(consoleMessageSchema, req.body);
-        if (!limiter.take(shop.id)) throw errors.rateLimited();
+        if (!(await limiter.take(shop.id))) throw errors.rateLimited();
         const session = input.sessionId ?? crypto.randomUUID().replaceAll('-', '');
         const result = await turns.handle({
           shopId: shop.id,

@@ -55,7 +55,8 @@ export class RedisLock implements ConversationLock {
       try {
         return await fn();
       } finally {
-        await held.release();
+        // Redis gone after the turn committed: its lease lapses by itself, and the turn still counts.
+        await held.release().catch(() => undefined);
       }
     });
   }

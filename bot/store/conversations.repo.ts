@@ -96,7 +96,47 @@ export interface ConversationHandoff {
 }
 
 export class ConversationsRepo {
-  constructor(private readonly db: Db) {}
+  /**
+   * The reads every turn makes, built once: drizzle then skips building their SQL each time, and
+   * PostgreSQL plans each once per connection (named statements).
+   */
+  private readonly hot;
+
+  constructor(private readonly db: Db) {
+    const p = (name: string) => sql.placeholder(name);
+    this.hot = {
+      findOpen: db
+        .select()
+        .from(conversations)
+        .where(
+          and(
+            eq(conversations.shopId, p('shopId')),
+            eq(conversations.userId, p('userId')),
+            eq(conversations.status, 'open'),
+          ),
+        )
+        .prepare('kefu_conversation_open'),
+      turnContext: db
+        .select({ version: dialogueStates.version, state: dialogueStates.state, handoff: handoffs })
+        .from(conversations)
+        .leftJoin(dialogueStates, eq(dialogueStates.conversationId, conversations.id))
+        .leftJoin(
+          handoffs,
+          and(
+            eq(handoffs.shopId, p('shopId')),
+            eq(handoffs.conversationId, conversations.id),
+            inArray(handoffs.status, [...OPEN]),
+          ),
+        )
+        .where(and(eq(conversations.shopId, p('shopId')), eq(conversations.id, p('conversationId'))))
+        .prepare('kefu_turn_context'),
+      turnByDedupKey: db
+        .select({ result: turns.result })
+        .from(turns)
+        .where(and(eq(turns.shopId, p('shopId')), eq(turns.dedupKey, p('dedupKey'))))
+        .prepare('kefu_turn_by_dedup_key'),
+    };
+  }
 
   /**
    * The customer's open conversation in this shop, or a new one when there is none or it has been
@@ -189,16 +229,7 @@ export class ConversationsRepo {
   }
 
   async findOpen(shopId: string, userId: string): Promise<Conversation | undefined> {
-    const [row] = await this.db
-      .select()
-      .from(conversations)
-      .where(
-        and(
-          eq(conversations.shopId, shopId),
-          eq(conversations.userId, userId),
-          eq(conversations.status, 'open'),
-        ),
-      );
+    const [row] = await this.hot.findOpen.execute({ shopId, userId });
     return row && toConversation(row);
   }
 
@@ -267,19 +298,7 @@ export class ConversationsRepo {
     shopId: string,
     conversationId: string,
   ): Promise<{ state?: Versioned<T>; open?: Handoff }> {
-    const [row] = await this.db
-      .select({ version: dialogueStates.version, state: dialogueStates.state, handoff: handoffs })
-      .from(conversations)
-      .leftJoin(dialogueStates, eq(dialogueStates.conversationId, conversations.id))
-      .leftJoin(
-        handoffs,
-        and(
-          eq(handoffs.shopId, shopId),
-          eq(handoffs.conversationId, conversations.id),
-          inArray(handoffs.status, [...OPEN]),
-        ),
-      )
-      .where(and(eq(conversations.shopId, shopId), eq(conversations.id, conversationId)));
+    const [row] = await this.hot.turnContext.execute({ shopId, conversationId });
     return {
       ...(row?.version != null ? { state: { version: row.version, state: row.state as T } } : {}),
       ...(row?.handoff ? { open: toHandoff(row.handoff) } : {}),
@@ -297,10 +316,7 @@ export class ConversationsRepo {
   }
 
   async findTurnByDedupKey(shopId: string, dedupKey: string): Promise<unknown | undefined> {
-    const [row] = await this.db
-      .select({ result: turns.result })
-      .from(turns)
-      .where(and(eq(turns.shopId, shopId), eq(turns.dedupKey, dedupKey)));
+    const [row] = await this.hot.turnByDedupKey.execute({ shopId, dedupKey });
     return row?.result;
   }
 

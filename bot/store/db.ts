@@ -8,6 +8,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import { PgliteThread } from './pglite-thread';
 import * as schema from './schema';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -26,9 +27,18 @@ const migrationsFolder = path.join(__dirname, 'migrations');
 // Any constant works; it only has to be the same in every process that migrates this database.
 const MIGRATION_LOCK_ID = 7_415_001;
 
-/** PostgreSQL when `databaseUrl` is set, else embedded PGlite in `dataDir` (or in memory for `':memory:'`). */
-export async function openDatabase(opts: { databaseUrl?: string; dataDir: string }): Promise<Database> {
-  return opts.databaseUrl ? openPostgres(opts.databaseUrl) : openPglite(opts.dataDir);
+/**
+ * PostgreSQL when `databaseUrl` is set, else embedded PGlite in `dataDir` (or in memory for
+ * `':memory:'`). `pgliteThread`: run PGlite in a worker thread (default for a data directory, so
+ * `npm start` uses both cores; in-memory test databases stay on the calling thread).
+ */
+export async function openDatabase(opts: {
+  databaseUrl?: string;
+  dataDir: string;
+  pgliteThread?: boolean;
+}): Promise<Database> {
+  if (opts.databaseUrl) return openPostgres(opts.databaseUrl);
+  return openPglite(opts.dataDir, opts.pgliteThread ?? opts.dataDir !== ':memory:');
 }
 
 /** Counts the queries drizzle sends (its logger sees every one, in transactions too): one increment each. */
@@ -39,17 +49,20 @@ class QueryCounter {
   }
 }
 
-async function openPglite(dataDir: string): Promise<Database> {
-  let client: PGlite;
-  if (dataDir === ':memory:') {
-    client = new PGlite();
-  } else {
-    const dir = path.resolve(dataDir, 'pglite');
+async function openPglite(dataDir: string, thread: boolean): Promise<Database> {
+  let dir: string | undefined;
+  if (dataDir !== ':memory:') {
+    dir = path.resolve(dataDir, 'pglite');
     mkdirSync(dir, { recursive: true });
-    client = new PGlite(dir);
   }
+  let client: PGlite | PgliteThread;
+  if (thread) {
+    client = new PgliteThread(dir);
+    await client.waitReady;
+  } else client = dir ? new PGlite(dir) : new PGlite();
   const counter = new QueryCounter();
-  const db = drizzlePglite(client, { schema, logger: counter });
+  // PgliteThread has the calls drizzle's PGlite driver makes (query, transaction).
+  const db = drizzlePglite({ client: client as PGlite, schema, logger: counter });
   await migratePglite(db, { migrationsFolder });
   return {
     db: db as unknown as Db,

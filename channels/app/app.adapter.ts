@@ -5,7 +5,6 @@ import { ConversationFollower } from '../../bot/follower';
 import { authenticateShop, jsonBody, parseInput } from '../../bot/http';
 import { verifyUserHash } from '../../bot/identity';
 import type { Platform } from '../../bot/platform';
-import { RateLimiter } from '../../bot/rate-limit';
 import type { HttpModule } from '../../bot/server';
 import type { Conversation } from '../../bot/store/conversations.repo';
 import { appOpenApiPaths } from './openapi';
@@ -21,7 +20,8 @@ export function createAppChannel(platform: Platform): HttpModule {
   const { store, turns } = platform;
   const auth = { store, adminToken: platform.adminToken };
   const streams = new Set<Response>();
-  const limiter = new RateLimiter(platform.config.rateLimit.burst, platform.config.rateLimit.perSecond);
+  const { burst, perSecond } = platform.config.rateLimit;
+  const limiter = platform.rateLimiter('app', burst, perSecond);
 
   /** The conversation, for the shop's API key or for its own verified user. */
   async function authorizeConversation(req: Request): Promise<Conversation> {
@@ -61,26 +61,18 @@ export function createAppChannel(platform: Platform): HttpModule {
         // The cached shop (a turn reads it anyway): a shop row never changes after it is created.
         const shop = (await platform.shops.get(String(req.params.shopId)))?.shop;
         if (!shop) throw errors.notFound('Shop');
-        if (!limiter.take(`${shop.id}:${body.userId}`)) throw errors.rateLimited();
+        // The bucket is below one token: the next one is at most 1 / perSecond away.
+        if (!(await limiter.take(`${shop.id}:${body.userId}`)))
+          throw errors.rateLimited(Math.ceil(1 / platform.config.rateLimit.perSecond));
         let verified = false;
         if (body.userHash !== undefined) {
           if (!verifyUserHash(shop.identitySecret, body.userId, body.userHash)) {
             throw errors.unauthorized('userHash does not match userId.', 'INVALID_USER_HASH');
           }
           verified = true;
-        } else if (
-          // (A NUL, which the database cannot hold, is refused by the turn with its own 400.)
-          !body.userId.includes('\u0000') &&
-          (await store.conversations.findOpen(shop.id, body.userId))?.verified
-        ) {
-          // Anonymous visitors choose their own userId: one must not write into (and speak as) the
-          // open conversation of a customer the shop vouched for (the widget and MQTT namespace
-          // theirs as web:… / device:…).
-          throw errors.unauthorized(
-            'This customer is verified by the shop: send their userHash.',
-            'INVALID_USER_HASH',
-          );
         }
+        // An anonymous caller naming a verified customer's userId is refused by the turn itself
+        // (INVALID_USER_HASH); its retry ids live apart, so it cannot read back their answers either.
         const result = await turns.handle({
           shopId: shop.id,
           channel: 'app',
@@ -89,7 +81,9 @@ export function createAppChannel(platform: Platform): HttpModule {
           text: body.text,
           payload: body.payload,
           locale: body.locale,
-          dedupKey: body.clientMessageId ? `app:${body.userId}:${body.clientMessageId}` : undefined,
+          dedupKey: body.clientMessageId
+            ? `${verified ? 'app' : 'app-anon'}:${body.userId}:${body.clientMessageId}`
+            : undefined,
         });
         res.json(result);
       });

@@ -2,13 +2,12 @@ import { randomBytes } from 'node:crypto';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { MAX_TEXT_CODE_POINTS, codePointLength } from '../../bot/activity';
 import type { ChannelInbound, PushChannelAdapter } from '../../bot/channel';
-import { KefuError } from '../../bot/errors';
+import { KefuError, isKefuError } from '../../bot/errors';
 import { ConversationFollower } from '../../bot/follower';
 import { type Catalog, loadCatalog, translate } from '../../bot/i18n';
 import { verifyUserHash } from '../../bot/identity';
 import { newId } from '../../bot/ids';
 import type { Platform } from '../../bot/platform';
-import { RateLimiter } from '../../bot/rate-limit';
 import type { HttpModule } from '../../bot/server';
 import type { StoredMessage } from '../../bot/store/conversations.repo';
 import type { Store } from '../../bot/store/store';
@@ -249,7 +248,7 @@ export function createMqttChannel(platform: Platform, options: MqttChannelOption
   const idleMs = options.followerIdleMs ?? 30 * 60 * 1000;
   const maxDevices = options.maxDevices ?? 10_000;
   const backoff = options.reconnectMs ?? { min: RECONNECT_MIN_MS, max: RECONNECT_MAX_MS };
-  const limiter = new RateLimiter(config.rateLimit.burst, config.rateLimit.perSecond);
+  const limiter = platform.rateLimiter('mqtt', config.rateLimit.burst, config.rateLimit.perSecond);
   const sessions = new Map<string, DeviceSession>();
   const dormant = new Map<string, { conversationId: string; messageId: string }>();
   let client: MqttClient | undefined;
@@ -388,6 +387,12 @@ export function createMqttChannel(platform: Platform, options: MqttChannelOption
         await answerError(err.ref, err.deviceCode, err.message);
         return;
       }
+      if (isKefuError(err) && err.code === 'OVERLOADED') {
+        // Back-pressure: the device hears "wait and try again", as for its own rate limit.
+        log.warn({ shopId: s.shopId, deviceId: s.deviceId }, 'mqtt: turn refused, instance overloaded');
+        await answerError(ref, 'RATE_LIMITED', adapter.t(locale, 'error.RATE_LIMITED'));
+        return;
+      }
       log.error({ err, shopId: s.shopId, deviceId: s.deviceId }, 'mqtt: message handling failed');
       await answerError(ref, 'INTERNAL', adapter.t(locale, 'error.INTERNAL'));
     }
@@ -409,13 +414,18 @@ export function createMqttChannel(platform: Platform, options: MqttChannelOption
       const ref: DeviceRef = { shopId: where.shopId, deviceId: where.deviceId };
       const s = session(where.shopId, where.deviceId);
       s.lastActive = Date.now();
-      if (s.queued >= MAX_QUEUED_PER_DEVICE || !limiter.take(`${where.shopId}:device:${where.deviceId}`)) {
+      if (s.queued >= MAX_QUEUED_PER_DEVICE) {
         void answerError(ref, 'RATE_LIMITED', adapter.t(undefined, 'error.RATE_LIMITED'));
         return;
       }
+      // Asked now (the limit is shared through Redis), answered in the device's queue: order kept.
+      const allowed = limiter.take(`${where.shopId}:device:${where.deviceId}`);
       s.queued++;
       s.queue = s.queue
-        .then(() => handle(s, { topic, payload }))
+        .then(async () => {
+          if (await allowed) return handle(s, { topic, payload });
+          await answerError(ref, 'RATE_LIMITED', adapter.t(undefined, 'error.RATE_LIMITED'));
+        })
         .catch((err: unknown) => log.error({ err }, 'mqtt: device queue failed'))
         .finally(() => {
           s.queued--;

@@ -1,6 +1,7 @@
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { ChannelInbound, CollectChannelAdapter } from '../../bot/channel';
+import { isKefuError } from '../../bot/errors';
 import { translate } from '../../bot/i18n';
 import type { Platform } from '../../bot/platform';
 import type { HttpModule } from '../../bot/server';
@@ -57,7 +58,9 @@ export function createVoiceChannel(platform: Platform): HttpModule {
       try {
         result = await turns.handle(inbound.message);
       } catch (err) {
-        log.error({ err, shopId: ref.shopId, channel: adapter.id }, 'voice turn failed');
+        if (isKefuError(err) && err.code === 'OVERLOADED') {
+          log.warn({ shopId: ref.shopId, channel: adapter.id }, 'voice turn refused, instance overloaded');
+        } else log.error({ err, shopId: ref.shopId, channel: adapter.id }, 'voice turn failed');
         const state = { ...ref.state, seq: ref.state.seq + 1, silence: 0 };
         return render({
           kind: 'gather',

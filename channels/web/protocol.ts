@@ -49,6 +49,8 @@ export const serverFrameSchema = z.discriminatedUnion('type', [
     /** The client message the error is about, when there is one. */
     id: z.string().optional(),
     retryable: z.boolean().optional(),
+    /** Seconds to wait before resending (OVERLOADED, RATE_LIMITED): the server is shedding load. */
+    retryAfter: z.number().int().positive().optional(),
   }),
   z.object({ type: z.literal('pong') }),
 ]);
@@ -60,6 +62,8 @@ export const closeCodes = {
   badRequest: 4400,
   unauthorized: 4401,
   shopNotFound: 4404,
+  /** No message for KEFU_WS_IDLE_MS: the widget reconnects when the visitor next sends one. */
+  idle: 4408,
 } as const;
 
 /** GET /channels/web/:shopId/config */

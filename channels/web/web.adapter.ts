@@ -21,6 +21,10 @@ export interface WebChannelOptions {
   heartbeatMs?: number;
   /** Serve the demo shop page at `/` (defaults to the platform's demo setting). */
   demoPage?: boolean;
+  /** A socket without a message for this long is closed (checked every heartbeat; KEFU_WS_IDLE_MS). */
+  idleMs?: number;
+  /** Open sockets per process; beyond it an upgrade gets 503 (KEFU_MAX_WEB_SOCKETS). */
+  maxSockets?: number;
 }
 
 const WS_PATH = /^\/channels\/web\/([A-Za-z0-9_-]{1,64})\/ws$/;
@@ -32,15 +36,24 @@ export function createWebChannel(platform: Platform, options: WebChannelOptions 
   const { log, store } = platform;
   const catalog = loadCatalog(__dirname);
   const heartbeatMs = options.heartbeatMs ?? 30_000;
+  const idleMs = options.idleMs ?? platform.config.webSockets.idleMs;
+  const maxSockets = options.maxSockets ?? platform.config.webSockets.max;
+  /** Upgraded sockets not yet closed (connections holds only the accepted ones). */
+  let sockets = 0;
   const serveDemo = options.demoPage ?? platform.config.demo;
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, clientTracking: false });
   const connections = new Set<WebConnection>();
   let closing = false;
 
   const heartbeat = setInterval(() => {
+    const idleBefore = Date.now() - idleMs;
     for (const conn of connections) {
       if (!conn.alive) {
         conn.ws.terminate();
+        continue;
+      }
+      if (conn.lastMessageAt < idleBefore) {
+        conn.close(closeCodes.idle, 'idle for too long');
         continue;
       }
       conn.alive = false;
@@ -182,8 +195,17 @@ export function createWebChannel(platform: Platform, options: WebChannelOptions 
         socket.destroy();
         return true;
       }
+      if (sockets >= maxSockets) {
+        // Full: the client (or the balancer) should try again later, or elsewhere.
+        socket.end(
+          'HTTP/1.1 503 Service Unavailable\r\nRetry-After: 30\r\nContent-Length: 0\r\nConnection: close\r\n\r\n',
+        );
+        return true;
+      }
       const shopId = match[1];
       wss.handleUpgrade(req, socket, head, (ws) => {
+        platform.metrics.webSockets.set(++sockets);
+        ws.once('close', () => platform.metrics.webSockets.set(--sockets));
         accept(ws, shopId, url.searchParams).catch((err: unknown) => {
           log.error({ err }, 'web chat: could not accept a socket');
           ws.terminate();

@@ -36,6 +36,8 @@ interface InFlight {
  */
 export class WebConnection {
   alive = true;
+  /** When the visitor last sent a message; keep-alive pings do not count, so an open idle tab ages. */
+  lastMessageAt = Date.now();
   private readonly follower: ConversationFollower;
   private inFlight?: InFlight;
   private queue: Promise<void>;
@@ -115,6 +117,7 @@ export class WebConnection {
     }
     const frame = parsed.data;
     if (frame.type === 'ping') return this.send({ type: 'pong' });
+    this.lastMessageAt = Date.now();
 
     const text = frame.text?.trim() || undefined;
     try {
@@ -194,7 +197,7 @@ export class WebConnection {
     const log = this.platform.log;
     if (isKefuError(err) && err.status < 500) {
       log.debug({ code: err.code, shopId: this.identity.shopId }, 'web chat: turn refused');
-      this.sendError(err.code, err.message, id, err.retryable);
+      this.sendError(err.code, err.message, id, err.retryable, err.retryAfterSeconds);
     } else if (isKefuError(err) && err.retryable) {
       log.warn({ err, shopId: this.identity.shopId }, 'web chat: turn unavailable');
       this.sendError(err.code, err.message, id, true);
@@ -204,13 +207,20 @@ export class WebConnection {
     }
   }
 
-  private sendError(code: string, message: string, id?: string, retryable?: boolean): void {
+  private sendError(
+    code: string,
+    message: string,
+    id?: string,
+    retryable?: boolean,
+    retryAfter?: number,
+  ): void {
     this.send({
       type: 'error',
       code,
       message,
       ...(id ? { id } : {}),
       ...(retryable !== undefined ? { retryable } : {}),
+      ...(retryAfter !== undefined ? { retryAfter } : {}),
     });
   }
 

@@ -661,6 +661,13 @@ function isolationSuite(database: () => Promise<{ url?: string; drop(): Promise<
       const impostor = await post({ userId: MARK.phone, text: '把我的收货地址改成别处' });
       expect(impostor.status).toBe(401);
       expect(leaked(impostor.text)).toEqual([]);
+      // Nor read back the verified customer's answer by replaying their retry id.
+      const retryId = { clientMessageId: 'isolation-retry-1' };
+      const vouched = { userId: MARK.phone, userHash: userHashFor(secretA, MARK.phone) };
+      expect((await post({ ...vouched, ...retryId, text: '我的订单' })).status).toBe(200);
+      const replay = await post({ userId: MARK.phone, ...retryId, text: '我的订单' });
+      expect(replay.status).toBe(401);
+      expect(leaked(replay.text)).toEqual([]);
       // Anonymous visitors with their own ids still chat.
       const anonymous = await post({ userId: 'isolation-visitor', text: '你好' });
       expect(anonymous.status).toBe(200);

@@ -42,6 +42,8 @@ export interface TestServerOptions {
   mqttEmbeddedPort?: number;
   /** The server's logger (default: one at TEST_LOG_LEVEL, silent); tests that read the logs pass theirs. */
   log?: Logger;
+  /** More environment settings (e.g. KEFU_MAX_CONCURRENT_TURNS), read as main.ts would. */
+  env?: Record<string, string>;
 }
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -60,6 +62,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     MQTT_URL: opts.mqttUrl,
     KEFU_MQTT_EMBEDDED: opts.mqttEmbeddedPort !== undefined ? '1' : undefined,
     KEFU_MQTT_PORT: opts.mqttEmbeddedPort !== undefined ? String(opts.mqttEmbeddedPort) : undefined,
+    ...opts.env,
   });
   const log = opts.log ?? createLogger({ level: config.logLevel });
   const { platform, server } = await buildKefu(config, {

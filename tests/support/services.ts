@@ -49,6 +49,19 @@ export function onEveryDatabase(name: string, contract: (open: OpenTestDatabase)
       cleanup: async () => undefined,
     }));
   });
+  // What `npm start` runs: the same PGlite on a worker thread of its own (bot/store/pglite-thread.ts).
+  describe(`${name}: embedded PGlite on a worker thread`, () => {
+    let opened: Database[] = [];
+    afterAll(async () => {
+      await Promise.all(opened.map((d) => d.close()));
+      opened = [];
+    });
+    contract(async () => {
+      const database = await openDatabase({ dataDir: ':memory:', pgliteThread: true });
+      opened.push(database);
+      return { database, cleanup: async () => undefined };
+    });
+  });
   describeWith('DATABASE_URL')(`${name}: PostgreSQL`, () => {
     contract(async () => {
       const testDb = await createTestDatabase(serviceUrl('DATABASE_URL')!);

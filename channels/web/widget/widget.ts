@@ -34,6 +34,10 @@ const PING_EVERY_MS = 25_000;
 const PONG_TIMEOUT_MS = 10_000;
 // The server closes with these when retrying cannot help.
 const FATAL_CLOSE_CODES = [4400, 4401, 4404];
+/** Closed for idling: no reconnect until the visitor sends a message (send() connects). */
+const IDLE_CLOSE_CODE = 4408;
+/** How often a message a busy server shed is sent again before it is shown as failed. */
+const MAX_BUSY_RESENDS = 5;
 const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-';
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const CHAT_ICON_PATH =
@@ -117,6 +121,8 @@ class KefuWidget {
   private pongTimer?: number;
 
   private outbox: Outgoing[] = [];
+  /** Resends of messages a busy server shed (error frames with retryAfter), by client id. */
+  private readonly shed = new Map<string, number>();
   private readonly rendered = new Map<string, HTMLElement>();
   private readonly pending = new Map<string, HTMLElement>();
   private unread = 0;
@@ -467,6 +473,7 @@ class KefuWidget {
   }
 
   private settle(clientId: string, messageId?: string): void {
+    this.shed.delete(clientId);
     this.outbox = this.outbox.filter((o) => o.id !== clientId);
     this.saveOutbox();
     const node = this.pending.get(clientId);
@@ -483,7 +490,29 @@ class KefuWidget {
     }
   }
 
+  /**
+   * A busy server shed the message: it stays pending and goes again after the server's Retry-After
+   * (plus jitter, so shed widgets do not all come back at once), a few times before it counts as failed.
+   */
+  private resendLater(clientId: string, retryAfterSeconds: number): boolean {
+    const tries = this.shed.get(clientId) ?? 0;
+    if (tries >= MAX_BUSY_RESENDS || !this.outbox.some((o) => o.id === clientId)) {
+      this.shed.delete(clientId);
+      return false;
+    }
+    this.shed.set(clientId, tries + 1);
+    window.setTimeout(
+      () => {
+        const item = this.outbox.find((o) => o.id === clientId);
+        if (item) this.transmit(item);
+      },
+      (retryAfterSeconds + Math.random() * retryAfterSeconds) * 1000,
+    );
+    return true;
+  }
+
   private fail(clientId: string): void {
+    this.shed.delete(clientId);
     this.outbox = this.outbox.filter((o) => o.id !== clientId);
     this.saveOutbox();
     const node = this.pending.get(clientId);
@@ -564,6 +593,10 @@ class KefuWidget {
         this.settle(frame.id, frame.messageId);
         break;
       case 'error':
+        if (frame.id && frame.retryAfter !== undefined && this.resendLater(frame.id, frame.retryAfter)) {
+          this.notice(this.t('error.busy'));
+          break;
+        }
         if (frame.id) this.fail(frame.id);
         this.notice(this.t(frame.code === 'PAYLOAD_TOO_LARGE' ? 'error.tooLong' : 'error.generic'));
         break;
@@ -585,6 +618,7 @@ class KefuWidget {
       this.setBanner(this.t(code === 4401 ? 'error.auth' : 'error.unavailable'));
       return;
     }
+    if (code === IDLE_CLOSE_CODE) return;
     this.setBanner(this.t('offline'));
     this.scheduleReconnect();
   }
