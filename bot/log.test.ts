@@ -2,6 +2,18 @@ import { Writable } from 'node:stream';
 import { DrizzleQueryError } from 'drizzle-orm';
 import { createLogger, maskPersonalData } from './log';
 
+/** A logger at info whose lines are kept in `lines`. */
+function capturedLogger() {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+  return { log: createLogger({ level: 'info', destination }), lines };
+}
+
 describe('personal data is masked in logs', () => {
   test.each([
     ['我的手机号是13812345678', '我的手机号是138****5678'],
@@ -14,14 +26,7 @@ describe('personal data is masked in logs', () => {
   });
 
   test('the logger masks message text and nested fields, and redacts secrets', () => {
-    const lines: string[] = [];
-    const destination = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        lines.push(chunk.toString());
-        done();
-      },
-    });
-    const log = createLogger({ level: 'info', destination });
+    const { log, lines } = capturedLogger();
     log.info(
       { turn: { text: '电话 13912345678' }, commerce: { secret: 'top-secret' } },
       '用户 13912345678 来了',
@@ -33,14 +38,7 @@ describe('personal data is masked in logs', () => {
   });
 
   test("a failed query's parameters (customer texts, dialogue state) never reach the log", () => {
-    const lines: string[] = [];
-    const destination = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        lines.push(chunk.toString());
-        done();
-      },
-    });
-    const log = createLogger({ level: 'info', destination });
+    const { log, lines } = capturedLogger();
     const cause = new Error('Connection terminated unexpectedly');
     const params = ['给13912345678充50块\n寄到 Emma 家', '{"memory":{"note":"Emma"}}'];
     log.error(

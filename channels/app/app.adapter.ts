@@ -6,7 +6,7 @@ import { authenticateShop, jsonBody, parseInput } from '../../bot/http';
 import { verifyUserHash } from '../../bot/identity';
 import type { Platform } from '../../bot/platform';
 import type { HttpModule } from '../../bot/server';
-import type { Conversation } from '../../bot/store/conversations.repo';
+import type { Conversation, StoredMessage } from '../../bot/store/conversations.repo';
 import { appOpenApiPaths } from './openapi';
 import { historyQuerySchema, postMessageSchema } from './protocol';
 
@@ -99,6 +99,24 @@ export function createAppChannel(platform: Platform): HttpModule {
 
       app.get('/api/v1/shops/:shopId/conversations/:conversationId/events', async (req, res) => {
         const conversation = await authorizeConversation(req);
+        // Subscribed before the 200: when the event bus is down (Redis away) the client gets a clean
+        // 503 to retry, not an open stream that never carries anything.
+        let open = false;
+        const early: StoredMessage[] = [];
+        const send = (message: StoredMessage) =>
+          res.write(`id: ${message.id}\nevent: message\ndata: ${JSON.stringify(message)}\n\n`);
+        // Live messages, and after a reconnect everything since the client's Last-Event-ID.
+        const lastEventId = req.get('last-event-id');
+        const follower = new ConversationFollower(platform, conversation.shopId, (message) => {
+          if (open) send(message);
+          else early.push(message);
+        });
+        try {
+          await follower.follow(conversation.id, lastEventId ? { after: lastEventId } : 'none');
+        } catch (err) {
+          follower.close();
+          throw err;
+        }
         res.writeHead(200, {
           'Content-Type': 'text/event-stream; charset=utf-8',
           'Cache-Control': 'no-cache, no-transform',
@@ -106,12 +124,8 @@ export function createAppChannel(platform: Platform): HttpModule {
           'X-Accel-Buffering': 'no',
         });
         res.write('retry: 3000\n\n');
-        // Live messages, and after a reconnect everything since the client's Last-Event-ID.
-        const lastEventId = req.get('last-event-id');
-        const follower = new ConversationFollower(platform, conversation.shopId, (message) => {
-          res.write(`id: ${message.id}\nevent: message\ndata: ${JSON.stringify(message)}\n\n`);
-        });
-        await follower.follow(conversation.id, lastEventId ? { after: lastEventId } : 'none');
+        open = true;
+        for (const message of early) send(message);
 
         const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), SSE_HEARTBEAT_MS);
         streams.add(res);

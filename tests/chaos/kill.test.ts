@@ -10,6 +10,7 @@ import { createTestDatabase, describeWith, serviceUrl } from '../support/service
 import {
   type ChaosCommerceBackend,
   chaosCustomer,
+  createChaosTenant,
   customerOfTarget,
   startChaosShop,
 } from './support/chaos-shop';
@@ -69,21 +70,14 @@ describeWith('DATABASE_URL')('kill -9 of one of two instances in the middle of t
       MQTT_URL: '',
     };
     [a, b] = await Promise.all([startKefuProcess(env, 60_000), startKefuProcess(env, 60_000)]);
-    const created = await api(a.url, 'POST', '/api/v1/shops', {
-      token: ADMIN_TOKEN,
-      body: { name: '双11 chaos', locales: ['zh-CN'] },
-    });
-    expect(created.status).toBe(201);
-    ({ id: shopId, apiKey, identitySecret } = created.body);
-    const settings = await api(b.url, 'PUT', `/api/v1/shops/${shopId}/settings`, {
-      token: apiKey,
-      body: {
-        commerce: { type: 'http', baseUrl: shop.server.url, secret: COMMERCE_SECRET },
-        // Small talk the shop has no knowledge for must not call a person: this run is about the bot.
-        handoff: { lowConfidenceTurns: 0, vipMinTier: null },
-      },
-    });
-    expect(settings.status).toBe(200);
+    ({ shopId, apiKey, identitySecret } = await createChaosTenant({
+      createOn: a.url,
+      configureOn: b.url,
+      adminToken: ADMIN_TOKEN,
+      name: '双11 chaos',
+      backendUrl: shop.server.url,
+      commerceSecret: COMMERCE_SECRET,
+    }));
   }, 120_000);
 
   afterAll(async () => {

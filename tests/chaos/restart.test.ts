@@ -8,7 +8,12 @@ import { seedBuiltinIntents } from '../support/builtin-cache';
 import { api } from '../support/http';
 import { type KefuProcess, startKefuProcess } from '../support/process';
 import { tempDir } from '../support/server';
-import { type ChaosCommerceBackend, chaosCustomer, startChaosShop } from './support/chaos-shop';
+import {
+  type ChaosCommerceBackend,
+  chaosCustomer,
+  createChaosTenant,
+  startChaosShop,
+} from './support/chaos-shop';
 import {
   type Sent,
   findLeaks,
@@ -85,20 +90,13 @@ describeWithBinaries(true)('Redis and PostgreSQL restarted under load', () => {
       60_000,
     );
     kefu.child.once('exit', (code, signal) => (exited = `exit ${code} ${signal}`));
-    const created = await api(kefu.url, 'POST', '/api/v1/shops', {
-      token: ADMIN_TOKEN,
-      body: { name: 'restart chaos', locales: ['zh-CN'] },
-    });
-    expect(created.status).toBe(201);
-    ({ id: shopId, apiKey, identitySecret } = created.body);
-    const settings = await api(kefu.url, 'PUT', `/api/v1/shops/${shopId}/settings`, {
-      token: apiKey,
-      body: {
-        commerce: { type: 'http', baseUrl: shop.server.url, secret: COMMERCE_SECRET },
-        handoff: { lowConfidenceTurns: 0, vipMinTier: null },
-      },
-    });
-    expect(settings.status).toBe(200);
+    ({ shopId, apiKey, identitySecret } = await createChaosTenant({
+      createOn: kefu.url,
+      adminToken: ADMIN_TOKEN,
+      name: 'restart chaos',
+      backendUrl: shop.server.url,
+      commerceSecret: COMMERCE_SECRET,
+    }));
   }, 90_000);
 
   afterAll(async () => {
@@ -185,11 +183,31 @@ describeWithBinaries(true)('Redis and PostgreSQL restarted under load', () => {
 
       await until(200, 'at the start');
       await progress('before the outages');
+      // A conversation to open a live stream (SSE) on while Redis is down.
+      const streamed = await api(kefu.url, 'POST', `/api/v1/shops/${shopId}/messages`, {
+        token: apiKey,
+        body: { userId: 'sse-probe', text: '你好' },
+      });
+      expect(streamed.status).toBe(200);
+      const openStream = () =>
+        fetch(`${kefu.url}/api/v1/shops/${shopId}/conversations/${streamed.body.conversationId}/events`, {
+          headers: { authorization: `Bearer ${apiKey}` },
+          signal: AbortSignal.timeout(5000),
+        }).then(
+          async (r) => {
+            const status = r.status;
+            await r.body?.cancel();
+            return status;
+          },
+          (err: Error) => err.name,
+        );
 
       const redisDown = Date.now();
       await redis.kill();
       await until(503, 'with Redis down');
       const redisProbe = await probe('redis');
+      // Refused at once rather than answered 200 with a stream that never carries anything.
+      const streamDuringOutage = await openStream();
       await new Promise((r) => setTimeout(r, OUTAGE_MS));
       await redis.start();
       const redisUp = Date.now();
@@ -235,6 +253,8 @@ describeWithBinaries(true)('Redis and PostgreSQL restarted under load', () => {
         expect([p.clientMessageId, p.failures[0]?.status, ms < 5000]).toEqual([p.clientMessageId, 503, true]);
       }
       expect(readiness).toEqual([200, 503, 200, 503, 200]);
+      expect(streamDuringOutage).toBe(503);
+      expect(await openStream()).toBe(200);
       expect(sent.filter((s) => !s.body).map((s) => [s.clientMessageId, s.failures.slice(-3)])).toEqual([]);
       // Requests during the outages were refused cleanly: 503 with the API's error shape, nothing internal.
       const http = failures.filter((f) => f.status !== undefined);

@@ -11,6 +11,7 @@ import type {
   TicketOption,
 } from '../../../commerce/commerce';
 import { type FakeShopServer, startFakeShopServer } from '../../../commerce/testing/fake-shop-server';
+import { api } from '../../support/http';
 
 /** A side effect the shop's backend carried out: one per idempotency key, as the contract demands. */
 export interface Execution {
@@ -155,4 +156,42 @@ export async function startChaosShop(
 ): Promise<{ server: FakeShopServer; backend: ChaosCommerceBackend }> {
   const backend = new ChaosCommerceBackend(customers, sideEffectDelayMs);
   return { server: await startFakeShopServer({ secret, backend }), backend };
+}
+
+/**
+ * A shop created on one instance (`createOn`) and configured through another (`configureOn`, or
+ * the same) to use the chaos backend; small talk it has no knowledge for must not call a person:
+ * these runs are about the bot.
+ */
+export async function createChaosTenant(opts: {
+  createOn: string;
+  configureOn?: string;
+  adminToken: string;
+  name: string;
+  backendUrl: string;
+  commerceSecret: string;
+}): Promise<{ shopId: string; apiKey: string; identitySecret: string }> {
+  const created = await api(opts.createOn, 'POST', '/api/v1/shops', {
+    token: opts.adminToken,
+    body: { name: opts.name, locales: ['zh-CN'] },
+  });
+  if (created.status !== 201) throw new Error(`creating the shop answered ${created.status}`);
+  const {
+    id: shopId,
+    apiKey,
+    identitySecret,
+  } = created.body as {
+    id: string;
+    apiKey: string;
+    identitySecret: string;
+  };
+  const settings = await api(opts.configureOn ?? opts.createOn, 'PUT', `/api/v1/shops/${shopId}/settings`, {
+    token: apiKey,
+    body: {
+      commerce: { type: 'http', baseUrl: opts.backendUrl, secret: opts.commerceSecret },
+      handoff: { lowConfidenceTurns: 0, vipMinTier: null },
+    },
+  });
+  if (settings.status !== 200) throw new Error(`configuring the shop answered ${settings.status}`);
+  return { shopId, apiKey, identitySecret };
 }
