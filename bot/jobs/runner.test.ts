@@ -80,6 +80,24 @@ describeWith('REDIS_URL')('on BullMQ (two instances = two runners on one queue)'
     expect((await repo.get('shop-1', job.id))?.state).toBe('done');
   });
 
+  test('a job the queue lost (Redis restarted without its data) is queued again, and runs once', async () => {
+    // As a Redis restart leaves it: the row says queued, the queue has never heard of it.
+    const lost = await repo.create('shop-1', 't');
+    const ran: string[] = [];
+    const runner = new JobRunner(repo, log, { redisUrl, prefix, requeue: { afterMs: 200, everyMs: 100 } });
+    runner.register('t', async (job) => {
+      ran.push(job.id);
+    });
+    await runner.start();
+    runners.push(runner);
+    const deadline = Date.now() + 10_000;
+    while ((await repo.get('shop-1', lost.id))?.state !== 'done' && Date.now() < deadline) await sleep(50);
+    expect((await repo.get('shop-1', lost.id))?.state).toBe('done');
+    // Later sweeps leave a finished job alone.
+    await sleep(500);
+    expect(ran).toEqual([lost.id]);
+  });
+
   test('a job of a type this instance does not know is marked failed, not left queued', async () => {
     const a = await instance('a', []);
     // As a newer instance would queue it.

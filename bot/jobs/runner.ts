@@ -11,6 +11,8 @@ export interface JobQueueOptions {
   redisUrl: string;
   /** BullMQ's key prefix: one deployment's queue, apart from another's on the same Redis. */
   prefix: string;
+  /** A job still queued in the database after `afterMs` is handed to the queue again, checked every `everyMs`. */
+  requeue?: { afterMs: number; everyMs: number };
 }
 
 /** The BullMQ queue every instance works on (under the deployment's prefix). */
@@ -24,6 +26,12 @@ const unknownType: JobHandler = async (job) => {
 const QUEUE_TIMEOUT_MS = 5_000;
 /** How often `waitFor` reads a job another instance runs. */
 const POLL_MS = 150;
+/**
+ * Redis keeps nothing on disk in many deployments: a restart loses the jobs waiting in it, and their
+ * rows would read "queued" for ever (a publish that never ends). Queued this long, a job is queued
+ * again under its own id, which BullMQ ignores while it still has the job.
+ */
+const REQUEUE = { afterMs: 60_000, everyMs: 30_000 };
 
 /**
  * Runs background jobs and keeps their state in the database, so any instance answers
@@ -40,6 +48,8 @@ export class JobRunner {
   private queue?: Queue;
   private worker?: Worker;
   private connections: Redis[] = [];
+  private requeueTimer?: NodeJS.Timeout;
+  private requeueing = false;
 
   constructor(
     private readonly jobs: JobsRepo,
@@ -80,6 +90,33 @@ export class JobRunner {
     );
     this.worker.on('error', (err) => this.log.warn({ err }, 'job worker error'));
     await Promise.all([this.queue.waitUntilReady(), this.worker.waitUntilReady()]);
+    const requeue = this.options.requeue ?? REQUEUE;
+    this.requeueTimer = setInterval(() => void this.requeueLost(requeue.afterMs), requeue.everyMs);
+    this.requeueTimer.unref();
+  }
+
+  /** Hands jobs the queue may have lost (a Redis restart) to it again; see REQUEUE. */
+  private async requeueLost(afterMs: number): Promise<void> {
+    if (!this.queue || this.requeueing) return;
+    this.requeueing = true;
+    try {
+      for (const job of await this.jobs.queuedSince(new Date(Date.now() - afterMs))) {
+        await withTimeout(this.queue.add(job.type, job, this.addOptions(job.id)), QUEUE_TIMEOUT_MS);
+      }
+    } catch (err) {
+      this.log.warn({ err }, 'job queue: could not re-queue waiting jobs');
+    } finally {
+      this.requeueing = false;
+    }
+  }
+
+  private addOptions(jobId: string) {
+    return {
+      jobId,
+      // The database keeps the job's state; the queue only has to hand it to one worker.
+      removeOnComplete: true,
+      removeOnFail: 1000,
+    };
   }
 
   async enqueue(shopId: string, type: string): Promise<JobRecord> {
@@ -94,15 +131,7 @@ export class JobRunner {
     // Bounded: a job nobody waits for (publish from the admin) is never looked up again.
     if (this.queued.size > 10_000) this.queued.delete(this.queued.keys().next().value!);
     try {
-      await withTimeout(
-        this.queue.add(type, job, {
-          jobId: job.id,
-          // The database keeps the job's state; the queue only has to hand it to one worker.
-          removeOnComplete: true,
-          removeOnFail: 1000,
-        }),
-        QUEUE_TIMEOUT_MS,
-      );
+      await withTimeout(this.queue.add(type, job, this.addOptions(job.id)), QUEUE_TIMEOUT_MS);
     } catch (err) {
       this.queued.delete(job.id);
       this.log.warn({ err, jobId: job.id, shopId }, 'job queue: could not queue a job');
@@ -158,6 +187,7 @@ export class JobRunner {
 
   /** Stops taking jobs and waits for the ones running here. */
   async close(): Promise<void> {
+    clearInterval(this.requeueTimer);
     // Worker.close() waits for the job it is running before it returns.
     await this.worker?.close();
     await this.queue?.close();

@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, asc, eq, lt } from 'drizzle-orm';
 import type { Db } from './db';
 import { jobs } from './schema';
 import { newId } from '../ids';
@@ -35,14 +35,28 @@ export class JobsRepo {
       .select()
       .from(jobs)
       .where(and(eq(jobs.shopId, shopId), eq(jobs.id, id)));
-    if (!row) return undefined;
-    return {
-      id: row.id,
-      shopId: row.shopId,
-      type: row.type,
-      state: row.state,
-      progress: row.progress,
-      ...(row.error ? { error: row.error } : {}),
-    };
+    return row && toJobRecord(row);
   }
+
+  /** Jobs of every shop still queued since before `cutoff`, oldest first (a queue may have lost them). */
+  async queuedSince(cutoff: Date, limit = 100): Promise<JobRecord[]> {
+    const rows = await this.db
+      .select()
+      .from(jobs)
+      .where(and(eq(jobs.state, 'queued'), lt(jobs.updatedAt, cutoff)))
+      .orderBy(asc(jobs.updatedAt))
+      .limit(limit);
+    return rows.map(toJobRecord);
+  }
+}
+
+function toJobRecord(row: typeof jobs.$inferSelect): JobRecord {
+  return {
+    id: row.id,
+    shopId: row.shopId,
+    type: row.type,
+    state: row.state,
+    progress: row.progress,
+    ...(row.error ? { error: row.error } : {}),
+  };
 }
