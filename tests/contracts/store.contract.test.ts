@@ -18,6 +18,19 @@ function storeContract(open: OpenTestDatabase) {
   });
   afterAll(() => cleanup());
 
+  /** A new shop with one open anonymous conversation. */
+  async function newConversation(shopName: string) {
+    const { id: shopId } = await store.shops.create({ name: shopName, locales: ['zh-CN'] });
+    const conv = await store.conversations.resolveOpen({
+      shopId,
+      userId: 'u',
+      channel: 'app',
+      verified: false,
+      idleMs: 60_000,
+    });
+    return { shopId, conv };
+  }
+
   test('shops: created with a hashed API key that finds the shop; a wrong key finds nothing', async () => {
     const created = await store.shops.create({ name: 'Shop A', locales: ['zh-CN'] });
     expect(created.apiKey).toMatch(/^sk_/);
@@ -102,14 +115,7 @@ function storeContract(open: OpenTestDatabase) {
   });
 
   test('state saves are optimistic: a stale version is refused', async () => {
-    const { id: shopId } = await store.shops.create({ name: 'S', locales: ['zh-CN'] });
-    const conv = await store.conversations.resolveOpen({
-      shopId,
-      userId: 'u',
-      channel: 'app',
-      verified: false,
-      idleMs: 60_000,
-    });
+    const { shopId, conv } = await newConversation('S');
     expect(await store.conversations.loadState(conv.id)).toBeUndefined();
     expect(await store.conversations.saveState(shopId, conv.id, { a: 1 }, 0)).toBe(1);
     expect(await store.conversations.saveState(shopId, conv.id, { a: 2 }, 1)).toBe(2);
@@ -123,14 +129,7 @@ function storeContract(open: OpenTestDatabase) {
   });
 
   test('a turn commits state, messages and the turn record together; a stale turn commits nothing', async () => {
-    const { id: shopId } = await store.shops.create({ name: 'T', locales: ['zh-CN'] });
-    const conv = await store.conversations.resolveOpen({
-      shopId,
-      userId: 'u',
-      channel: 'app',
-      verified: false,
-      idleMs: 60_000,
-    });
+    const { shopId, conv } = await newConversation('T');
     const turn = (version: number, key: string) =>
       store.conversations.commitTurn({
         shopId,
@@ -171,14 +170,7 @@ function storeContract(open: OpenTestDatabase) {
   });
 
   test("a turn's read is one query: the versioned state and the open handoff", async () => {
-    const { id: shopId } = await store.shops.create({ name: 'R', locales: ['zh-CN'] });
-    const conv = await store.conversations.resolveOpen({
-      shopId,
-      userId: 'u',
-      channel: 'app',
-      verified: false,
-      idleMs: 60_000,
-    });
+    const { shopId, conv } = await newConversation('R');
     expect(await store.conversations.loadTurnContext(shopId, conv.id)).toEqual({});
     await store.conversations.saveState(shopId, conv.id, { a: 1 }, 0);
     const { handoff } = await store.handoffs.request({
@@ -196,14 +188,7 @@ function storeContract(open: OpenTestDatabase) {
   });
 
   test('a committed turn stores absent fields as absent; a repeated dedup key commits nothing', async () => {
-    const { id: shopId } = await store.shops.create({ name: 'D', locales: ['zh-CN'] });
-    const conv = await store.conversations.resolveOpen({
-      shopId,
-      userId: 'u',
-      channel: 'app',
-      verified: false,
-      idleMs: 60_000,
-    });
+    const { shopId, conv } = await newConversation('D');
     const commit = (version: number, id: string, locale: string | null) =>
       store.conversations.commitTurn({
         shopId,
