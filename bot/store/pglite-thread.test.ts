@@ -60,6 +60,54 @@ describe('PGlite on a worker thread', () => {
     expect(await outside).toEqual([{ n: 100 }]);
   });
 
+  test('each SQL text is parsed once and then runs as a named statement, also after a rollback', async () => {
+    const text = 'select n from items where id = $1';
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.query(text, ['a']);
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    expect((await db.query(text, ['a'])).rows).toEqual([{ n: 100 }]);
+    expect((await db.query(text, ['b'])).rows).toEqual([{ n: 2 }]);
+    const named = await db.query(
+      'select count(*)::int as c from pg_prepared_statements where statement = $1',
+      [text],
+    );
+    expect(named.rows).toEqual([{ c: 1 }]);
+  });
+
+  test('a COMMIT after a failed statement rolls back and says so', async () => {
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.query('insert into items values ($1, $2)', ['d', 4]);
+        await tx.query('insert into items values ($1, $2)', ['a', 5]).catch(() => undefined);
+      }),
+    ).rejects.toThrow('rolled back');
+    expect((await db.query('select id from items where id = $1', ['d'])).rows).toEqual([]);
+  });
+
+  test('a statement whose columns changed with DDL is parsed again instead of failing', async () => {
+    const text = 'select * from items where id = $1';
+    expect(Object.keys((await db.query(text, ['a'])).rows[0] as object)).toEqual(['id', 'n', 'doc']);
+    await db.exec('alter table items add column note text');
+    expect(Object.keys((await db.query(text, ['a'])).rows[0] as object)).toEqual(['id', 'n', 'doc', 'note']);
+  });
+
+  test('it keeps at most maxStatements parsed statements', async () => {
+    const small = new PgliteThread(undefined, { maxStatements: 3 });
+    await small.waitReady;
+    try {
+      for (let i = 0; i < 10; i++) expect((await small.query(`select ${i} as n`)).rows).toEqual([{ n: i }]);
+      const kept = await small.query('select count(*)::int as c from pg_prepared_statements');
+      expect(kept.rows).toEqual([{ c: 3 }]);
+      // An evicted statement still runs: it is parsed again.
+      expect((await small.query('select 0 as n')).rows).toEqual([{ n: 0 }]);
+    } finally {
+      await small.close();
+    }
+  });
+
   test('after close every call fails with a clear error', async () => {
     const other = new PgliteThread(undefined);
     await other.waitReady;

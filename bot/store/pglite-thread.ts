@@ -22,8 +22,8 @@ interface Answer {
 
 /**
  * PGlite in a worker thread: the embedded database's WebAssembly runs on the second core while the
- * main thread runs the turns. PGlite serves one session, so it queues every query and holds others
- * back during a transaction itself; this only carries the calls across (structured clone).
+ * main thread runs the turns. The worker serves one session: it queues every query and holds others
+ * back during a transaction; this side only carries the calls across (structured clone).
  */
 export class PgliteThread implements PgliteQueries {
   private readonly worker: Worker;
@@ -32,9 +32,11 @@ export class PgliteThread implements PgliteQueries {
   private readonly ready: Promise<unknown>;
   private failure?: Error;
 
-  /** `dataDir` undefined: in memory. */
-  constructor(dataDir: string | undefined) {
-    this.worker = new Worker(path.join(__dirname, 'pglite.worker.mjs'), { workerData: { dataDir } });
+  /** `dataDir` undefined: in memory. `maxStatements`: how many parsed statements the worker keeps (500). */
+  constructor(dataDir: string | undefined, options: { maxStatements?: number } = {}) {
+    this.worker = new Worker(path.join(__dirname, 'pglite.worker.mjs'), {
+      workerData: { dataDir, maxStatements: options.maxStatements },
+    });
     // The 'ready' answer carries id 0.
     this.ready = new Promise((resolve, reject) => this.pending.set(0, { resolve, reject }));
     // A database that cannot open (a locked or damaged data directory) must not keep the process alive.
@@ -72,7 +74,12 @@ export class PgliteThread implements PgliteQueries {
     const endId = this.nextId++;
     const ended = new Promise((resolve, reject) => this.pending.set(endId, { resolve, reject }));
     const txId = this.nextId++;
-    await this.send(txId, { op: 'begin', endId });
+    try {
+      await this.send(txId, { op: 'begin', endId });
+    } catch (err) {
+      this.pending.delete(endId);
+      throw err;
+    }
     const tx: PgliteQueries = {
       query: (sql, params, options) =>
         this.call({ op: 'query', tx: txId, sql, params, rowMode: options?.rowMode }) as Promise<QueryResult>,
