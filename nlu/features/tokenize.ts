@@ -1,5 +1,6 @@
 import { Jieba } from '@node-rs/jieba';
 import { dict } from '@node-rs/jieba/dict';
+import { rememberRecent } from '../recent';
 import { stemEn } from './stem-en';
 
 // Scripts written without spaces: words come from jieba (Han) and character n-grams carry the rest.
@@ -22,15 +23,15 @@ function getJieba(): Jieba {
 
 export interface Analysis {
   /** Word tokens in order, digits folded to 0, not stemmed. */
-  tokens: string[];
+  readonly tokens: readonly string[];
   /** The same tokens stemmed when asked (else the same array). */
-  words: string[];
+  readonly words: readonly string[];
   /** Surface forms of the space-delimited words, for character n-grams. */
-  surfaces: string[];
+  readonly surfaces: readonly string[];
   /** Runs of characters from scripts without spaces (Han, kana, Thai, ...). */
-  denseRuns: string[];
+  readonly denseRuns: readonly string[];
   /** jieba part-of-speech tags of the Han-text words (only when asked for; else empty). */
-  tags: string[];
+  readonly tags: readonly string[];
 }
 
 /**
@@ -38,7 +39,13 @@ export interface Analysis {
  * jieba; other text splits on anything that is not a letter, mark or digit. Apostrophes are dropped
  * first so "don't" and "dont" meet.
  */
-export function analyze(text: string, stem: boolean, withTags = false): Analysis {
+export const analyze = rememberRecent(
+  16,
+  (text: string, stem: boolean, withTags = false) => `${stem ? 's' : '-'}${withTags ? 't' : '-'}${text}`,
+  analyzeText,
+);
+
+function analyzeText(text: string, stem: boolean, withTags = false): Analysis {
   const s = text.replace(/['’`]/g, '');
   const tokens: string[] = [];
   const words: string[] = [];

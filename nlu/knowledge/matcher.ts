@@ -43,6 +43,8 @@ export class KnowledgeMatcher {
   private readonly entries = new Map<string, KnowledgeEntry>();
   private readonly phrasings?: Bm25Index;
   private readonly pooled?: Bm25Index;
+  /** Entries the classifier knows as they are now (their content unchanged since it was trained). */
+  private readonly learned = new Set<string>();
 
   constructor(
     entries: readonly KnowledgeEntry[],
@@ -55,6 +57,7 @@ export class KnowledgeMatcher {
     const pooledDocs = [];
     for (const e of entries) {
       this.entries.set(e.id, e);
+      if (trained.get(e.id) === entryFingerprint(e)) this.learned.add(e.id);
       const perPhrasing = [e.question, ...e.similar].map((text) => retrievalTerms(normalize(text)));
       for (const terms of perPhrasing) phrasingDocs.push({ label: e.id, terms });
       pooledDocs.push({ label: e.id, terms: perPhrasing.flat() });
@@ -85,8 +88,7 @@ export class KnowledgeMatcher {
       for (const r of this.classifier.predict(text).ranking) {
         if (!r.intent.startsWith(entryLabel(''))) continue;
         const id = r.intent.slice(entryLabel('').length);
-        const entry = this.entries.get(id);
-        if (entry && this.trained.get(id) === entryFingerprint(entry)) probs.set(id, r.confidence);
+        if (this.learned.has(id)) probs.set(id, r.confidence);
       }
     }
     const lang = locale.slice(0, 2);
@@ -95,9 +97,8 @@ export class KnowledgeMatcher {
       const entry = this.entries.get(id)!;
       if (entry.locale.slice(0, 2) !== lang) continue;
       const lex = coverage.get(id) ?? 0;
-      const learned = this.trained.get(id) === entryFingerprint(entry);
       const lexical = Math.min(1, lex / LEXICAL_FULL);
-      const score = learned
+      const score = this.learned.has(id)
         ? (1 - this.learnedWeight) * lexical + this.learnedWeight * (probs.get(id) ?? 0)
         : lexical;
       if (score > 0.05) matches.push({ id, question: entry.question, answer: entry.answer, score });
