@@ -15,6 +15,9 @@ const parsers = {
 };
 
 const db = workerData.dataDir ? new PGlite(workerData.dataDir) : new PGlite();
+// The data directory is the real file system (or memory): there is no copy to sync after a
+// statement, so PGlite's per-statement sync step (a lock and a no-op) is skipped.
+const NO_SYNC = { syncToFs: false };
 const wire = protocol.serialize;
 
 /**
@@ -56,6 +59,7 @@ class Session {
           wire.execute({}),
           wire.sync(),
         ),
+        NO_SYNC,
       );
     } catch (err) {
       // "cached plan must not change result type": DDL changed the columns a statement returns.
@@ -84,6 +88,7 @@ class Session {
     const name = `kefu_${this.nextStatement++}`;
     const answer = await db.execProtocol(
       concat(wire.parse({ name, text: sql, types: [] }), wire.describe({ type: 'S', name }), wire.sync()),
+      NO_SYNC,
     );
     const statement = { name, paramTypes: parse.parseDescribeStatementResults(answer.messages) };
     this.statements.set(sql, statement);
@@ -97,7 +102,7 @@ class Session {
     this.statements.delete(sql);
     // Closing a statement that no longer exists is not an error; any other failure only leaks one.
     await db
-      .execProtocol(concat(wire.close({ type: 'S', name: statement.name }), wire.sync()))
+      .execProtocol(concat(wire.close({ type: 'S', name: statement.name }), wire.sync()), NO_SYNC)
       .catch(() => undefined);
   }
 
