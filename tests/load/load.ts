@@ -31,6 +31,16 @@ export async function load(
   return { n, seconds: (performance.now() - started) / 1000, latencies, errors };
 }
 
+/** Several loads of one endpoint as one: their requests, latencies and errors, their time summed. */
+export function combine(results: LoadResult[]): LoadResult {
+  return {
+    n: results.reduce((sum, r) => sum + r.n, 0),
+    seconds: results.reduce((sum, r) => sum + r.seconds, 0),
+    latencies: results.flatMap((r) => r.latencies),
+    errors: results.reduce((sum, r) => sum + r.errors, 0),
+  };
+}
+
 export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }

@@ -5,19 +5,22 @@ import { parseArgs } from 'node:util';
 import { startKefuProcess } from '../support/process';
 import { tempDir } from '../support/server';
 import { createTestDatabase } from '../support/services';
-import { load, summary, table } from './load';
+import { combine, load, summary, table } from './load';
 
-// npm run bench:turn -- --n 2000 --c 20 [--database-url postgres://…] [--redis-url redis://…] [--cpu-prof dir]
+// npm run bench:turn -- --n 2000 --c 20 [--rounds 4] [--database-url postgres://…] [--redis-url redis://…] [--cpu-prof dir]
 // Sends N messages over HTTP at concurrency C to the demo shop (each virtual customer has its own
-// conversation), then the same load to a bare Express JSON echo endpoint, and prints both, with the
+// conversation) and the same load to a bare Express JSON echo endpoint, and prints both, with the
 // database queries per turn (kefu_db_queries_total / kefu_turns_total, read from /metrics around the
-// load). --cpu-prof writes the Kefu process's CPU profile (.cpuprofile) into dir when it stops.
+// load). The two loads alternate in --rounds slices of N / rounds each, so that a change in the
+// machine's speed during the run (seen here: ±30 % within minutes) weighs on both sides alike.
+// --cpu-prof writes the Kefu process's CPU profile (.cpuprofile) into dir when it stops.
 
 const { values } = parseArgs({
   options: {
     n: { type: 'string', default: '2000' },
     c: { type: 'string', default: '20' },
     users: { type: 'string', default: '200' },
+    rounds: { type: 'string', default: '4' },
     'database-url': { type: 'string' },
     'redis-url': { type: 'string' },
     'cpu-prof': { type: 'string' },
@@ -26,6 +29,7 @@ const { values } = parseArgs({
 const N = Number(values.n);
 const C = Number(values.c);
 const USERS = Number(values.users);
+const ROUNDS = Math.max(1, Number(values.rounds));
 
 const questions = [
   '你好',
@@ -105,28 +109,33 @@ async function main() {
         cpuSeconds: counterTotal(text, 'kefu_process_cpu_seconds_total'),
       };
     };
-    const before = await counters();
-    const kefuResult = summary('kefu turn (demo shop)', await load(N, C, kefuSend));
-    const after = await counters();
-    const echoResult = summary('express JSON echo', await load(N, C, echoSend));
+    const kefuRounds = [];
+    const echoRounds = [];
+    const spent = { queries: 0, turns: 0, cpuSeconds: 0 };
+    for (let round = 0; round < ROUNDS; round++) {
+      const slice = Math.floor(N / ROUNDS) + (round < N % ROUNDS ? 1 : 0);
+      const before = await counters();
+      kefuRounds.push(await load(slice, C, kefuSend));
+      const after = await counters();
+      for (const key of ['queries', 'turns', 'cpuSeconds'] as const) spent[key] += after[key] - before[key];
+      echoRounds.push(await load(slice, C, echoSend));
+    }
+    const kefuResult = summary('kefu turn (demo shop)', combine(kefuRounds));
+    const echoResult = summary('express JSON echo', combine(echoRounds));
     const storage = values['database-url'] ? 'PostgreSQL' : 'embedded PGlite';
     const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
     console.log(
-      `\nbench:turn  N=${N} C=${C} users=${USERS}  storage=${storage}${values['redis-url'] ? ' + Redis' : ''}`,
+      `\nbench:turn  N=${N} C=${C} users=${USERS} rounds=${ROUNDS}  storage=${storage}${values['redis-url'] ? ' + Redis' : ''}`,
     );
     console.log(`machine: ${cpu}, ${os.cpus().length} cores, node ${process.version}\n`);
     console.log(table('turns', [kefuResult, echoResult]));
     console.log(`\nkefu / echo throughput ratio: ${(kefuResult.rps / echoResult.rps).toFixed(3)}`);
-    const turns = after.turns - before.turns;
+    const { turns, queries, cpuSeconds } = spent;
     console.log(
-      `queries per turn: ${turns > 0 ? ((after.queries - before.queries) / turns).toFixed(2) : 'n/a'}` +
-        ` (${after.queries - before.queries} queries / ${turns} turns)`,
+      `queries per turn: ${turns > 0 ? (queries / turns).toFixed(2) : 'n/a'} (${queries} queries / ${turns} turns)`,
     );
-    // CPU the Kefu process spent per turn: unlike the ratio, it hardly moves with other load on the machine.
-    if (turns > 0)
-      console.log(
-        `kefu CPU per turn: ${((1000 * (after.cpuSeconds - before.cpuSeconds)) / turns).toFixed(2)} ms`,
-      );
+    // CPU the Kefu process spent per turn (both of its threads on the embedded default).
+    if (turns > 0) console.log(`kefu CPU per turn: ${((1000 * cpuSeconds) / turns).toFixed(2)} ms`);
   } finally {
     echo.stop();
     await kefu.stop();
