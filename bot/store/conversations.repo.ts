@@ -7,6 +7,7 @@ import { newId } from '../ids';
 import { errors } from '../errors';
 import type { Card, QuickReply, Role } from '../activity';
 import { likePattern } from './knowledge.repo';
+import { OpenConversations } from './open-conversations';
 
 export interface Conversation {
   id: string;
@@ -101,8 +102,15 @@ export class ConversationsRepo {
    * PostgreSQL plans each once per connection (named statements).
    */
   private readonly hot;
+  /** Embedded database only (see open-conversations.ts). */
+  private readonly open?: OpenConversations;
 
-  constructor(private readonly db: Db) {
+  /** `rememberOpen`: this process alone writes the database (embedded), so it may remember open conversations. */
+  constructor(
+    private readonly db: Db,
+    opts: { rememberOpen?: boolean } = {},
+  ) {
+    if (opts.rememberOpen) this.open = new OpenConversations();
     const p = (name: string) => sql.placeholder(name);
     this.hot = {
       findOpen: db
@@ -158,20 +166,23 @@ export class ConversationsRepo {
       // A conversation an agent is serving stays open however long the customer is away.
       if (open && (await this.hasAgent(open.id))) return open;
       if (open) {
-        await this.db.transaction(async (tx) => {
-          await tx
-            .update(conversations)
-            .set({ status: 'ended', endedAt: now })
-            .where(and(eq(conversations.id, open.id), eq(conversations.status, 'open')));
-          // Nobody will answer a request in a conversation that has ended.
-          const expired = await tx
-            .update(handoffs)
-            .set({ status: 'expired', closedAt: now, updatedAt: now })
-            .where(and(eq(handoffs.conversationId, open.id), inArray(handoffs.status, sourcesOf('expire'))))
-            .returning({ id: handoffs.id });
-          if (expired.length) expiredHandoffs = expired.map((h) => h.id);
-        });
+        await this.db
+          .transaction(async (tx) => {
+            await tx
+              .update(conversations)
+              .set({ status: 'ended', endedAt: now })
+              .where(and(eq(conversations.id, open.id), eq(conversations.status, 'open')));
+            // Nobody will answer a request in a conversation that has ended.
+            const expired = await tx
+              .update(handoffs)
+              .set({ status: 'expired', closedAt: now, updatedAt: now })
+              .where(and(eq(handoffs.conversationId, open.id), inArray(handoffs.status, sourcesOf('expire'))))
+              .returning({ id: handoffs.id });
+            if (expired.length) expiredHandoffs = expired.map((h) => h.id);
+          })
+          .finally(() => this.open?.forgetCustomer(input.shopId, input.userId));
       }
+      const mark = this.open?.mark();
       const inserted = await this.db
         .insert(conversations)
         .values({
@@ -185,8 +196,11 @@ export class ConversationsRepo {
         })
         .onConflictDoNothing()
         .returning();
-      if (inserted[0])
-        return { ...toConversation(inserted[0]), ...(expiredHandoffs ? { expiredHandoffs } : {}) };
+      if (inserted[0]) {
+        const conversation = toConversation(inserted[0]);
+        this.open?.remember(conversation, mark);
+        return { ...conversation, ...(expiredHandoffs ? { expiredHandoffs } : {}) };
+      }
       // Another request opened it first: loop and take theirs.
     }
     throw errors.unavailable('Could not open a conversation; try again.');
@@ -211,7 +225,8 @@ export class ConversationsRepo {
           eq(conversations.id, conversationId),
           eq(conversations.status, 'open'),
         ),
-      );
+      )
+      .finally(() => this.open?.forgetConversation(conversationId));
   }
 
   /** Ends the customer's open conversation (resolved, or a test starting afresh). */
@@ -225,12 +240,23 @@ export class ConversationsRepo {
           eq(conversations.userId, userId),
           eq(conversations.status, 'open'),
         ),
-      );
+      )
+      .finally(() => this.open?.forgetCustomer(shopId, userId));
   }
 
   async findOpen(shopId: string, userId: string): Promise<Conversation | undefined> {
+    const remembered = this.open?.get(shopId, userId);
+    if (remembered) return remembered;
+    const mark = this.open?.mark();
     const [row] = await this.hot.findOpen.execute({ shopId, userId });
-    return row && toConversation(row);
+    const found = row && toConversation(row);
+    if (found) this.open?.remember(found, mark);
+    return found;
+  }
+
+  /** Forgets the remembered open conversations: for a change written behind this repository's back. */
+  forgetRemembered(): void {
+    this.open?.clear();
   }
 
   async findById(shopId: string, id: string): Promise<Conversation | undefined> {
@@ -397,6 +423,7 @@ export class ConversationsRepo {
       select version from s`)) as unknown as { rows: { version: number }[] };
     const version = result.rows[0]?.version;
     if (version === undefined) throw errors.versionConflict();
+    this.open?.touched(conversationId, new Date(now), input.locale || null);
     return Number(version);
   }
 

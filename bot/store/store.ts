@@ -30,7 +30,8 @@ export class Store {
     this.knowledge = new KnowledgeRepo(db);
     this.models = new ModelsRepo(db);
     this.artifacts = new ArtifactCacheRepo(db);
-    this.conversations = new ConversationsRepo(db);
+    // Embedded: this process alone writes the database, so it may remember open conversations.
+    this.conversations = new ConversationsRepo(db, { rememberOpen: database.kind === 'pglite' });
     this.jobs = new JobsRepo(db);
     this.handoffs = new HandoffsRepo(db);
     this.agents = new AgentsRepo(db);

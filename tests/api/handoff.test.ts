@@ -372,6 +372,8 @@ describe('idle conversations', () => {
       .update(conversations)
       .set({ lastActivityAt: new Date(Date.now() - 60 * 60_000) })
       .where(eq(conversations.id, asked.conversationId));
+    // Written behind the repository's back: the embedded store must not answer from what it remembers.
+    srv.platform.store.conversations.forgetRemembered();
     const back = await c.say('你好');
     expect(back.conversationId).not.toBe(asked.conversationId);
     const expired = await events.until((e) => e.event === 'handoff' && e.data.id === handoff!.id);
@@ -389,6 +391,8 @@ describe('idle conversations', () => {
       .update(conversations)
       .set({ lastActivityAt: new Date(Date.now() - 60 * 60_000) })
       .where(eq(conversations.id, asked.conversationId));
+    // Written behind the repository's back: the embedded store must not answer from what it remembers.
+    srv.platform.store.conversations.forgetRemembered();
     const back = await c.say('我回来了');
     expect(back).toMatchObject({ conversationId: asked.conversationId, handoff: 'agent', replies: [] });
   });

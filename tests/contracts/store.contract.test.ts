@@ -114,6 +114,44 @@ function storeContract(open: OpenTestDatabase) {
     expect(await store.conversations.findById('other-shop', next.id)).toBeUndefined();
   });
 
+  test('the open conversation follows every end and every turn (also where the process remembers it)', async () => {
+    const { shopId, conv } = await newConversation('E');
+    const open = (now?: Date) =>
+      store.conversations.resolveOpen({
+        shopId,
+        userId: 'u',
+        channel: 'app',
+        verified: false,
+        idleMs: 60_000,
+        now,
+      });
+    expect((await open()).id).toBe(conv.id);
+    // A turn moves the activity on: 50 s later the conversation is still open, 70 s after the start it would not be.
+    await new Promise((r) => setTimeout(r, 20));
+    await store.conversations.commitTurn({
+      shopId,
+      conversationId: conv.id,
+      expectedVersion: 0,
+      state: {},
+      locale: 'en-US',
+      messages: [],
+      result: {},
+      latencyMs: 1,
+    });
+    const after = await open(new Date(conv.lastActivityAt.getTime() + 60_010));
+    expect(after).toMatchObject({ id: conv.id, locale: 'en-US' });
+    expect(after.lastActivityAt.getTime()).toBeGreaterThan(conv.lastActivityAt.getTime());
+    // Ended by an agent: the next message opens a new conversation.
+    await store.conversations.end(shopId, conv.id);
+    const second = await open();
+    expect(second.id).not.toBe(conv.id);
+    // Ended for the customer.
+    await store.conversations.endOpen(shopId, 'u');
+    const third = await open();
+    expect(third.id).not.toBe(second.id);
+    expect(await store.conversations.findOpen(shopId, 'u')).toMatchObject({ id: third.id, status: 'open' });
+  });
+
   test('state saves are optimistic: a stale version is refused', async () => {
     const { shopId, conv } = await newConversation('S');
     expect(await store.conversations.loadState(conv.id)).toBeUndefined();
