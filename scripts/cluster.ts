@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createProxyServer } from 'http-proxy-3';
+import { NODE_FLAGS } from '../bot/node-flags';
 
 // npm run cluster [-- --instances 2] [--base-port 3001]
 // Starts N Kefu instances (main.ts, one process each, on PORT+1 … PORT+N) on DATABASE_URL and
@@ -81,7 +82,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   function spawnInstance(inst: Instance): void {
     // node itself with tsx's loader (not the tsx CLI, which is a second process): a crash or a
     // kill -9 of the instance is this child's exit.
-    const child = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], {
+    const child = spawn(process.execPath, [...NODE_FLAGS, '--import', 'tsx', 'main.ts'], {
       cwd: root,
       env: { ...process.env, ...opts.env, PORT: String(inst.port), HOST: '127.0.0.1', NODE_OPTIONS: '' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
+import { NODE_FLAGS } from '../../bot/node-flags';
 
 const root = path.resolve(__dirname, '../..');
 
@@ -11,14 +12,14 @@ export interface KefuProcess {
   stop(): Promise<number | null>;
 }
 
-/** Starts `main.ts` as its own process (as `npm start` does) and resolves once it prints its URL. */
+/** Starts `main.ts` as its own process, with `npm start`'s Node.js flags, and resolves once it prints its URL. */
 export function startKefuProcess(
   env: Record<string, string>,
   timeoutMs = 30_000,
   /** Flags for node itself (e.g. --cpu-prof, which NODE_OPTIONS refuses). */
   nodeArgs: string[] = [],
 ): Promise<KefuProcess> {
-  const child = spawn(path.join(root, 'node_modules/.bin/tsx'), [...nodeArgs, 'main.ts'], {
+  const child = spawn(path.join(root, 'node_modules/.bin/tsx'), [...NODE_FLAGS, ...nodeArgs, 'main.ts'], {
     cwd: root,
     env: { ...process.env, NODE_OPTIONS: '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
