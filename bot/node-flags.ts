@@ -1,5 +1,5 @@
 /**
- * Flags for the Node.js process that runs Kefu: `npm start` (package.json), `npm run cluster` and
+ * Flags for the Node.js process that runs Kefu: `npm start` and `npm run dev` (package.json), `npm run cluster` and
  * the tests that start Kefu as its own process use these.
  *
  * --max-semi-space-size=32: a turn allocates a lot of short-lived objects (HTTP, NLU features,
