@@ -1,6 +1,5 @@
 import { normalize } from '../normalize';
 import { packFloat32, packStrings, unpackFloat32, unpackStrings } from './pack';
-import { rememberRecent } from '../recent';
 import { analyze } from './tokenize';
 
 export interface FeatureConfig {
@@ -64,30 +63,13 @@ function add(counts: Counts, key: string): void {
 }
 
 interface RawFeatures {
-  readonly words: ReadonlyMap<string, number>;
-  readonly chars: ReadonlyMap<string, number>;
-  readonly dense: ReadonlyMap<string, number>;
+  words: Counts;
+  chars: Counts;
+  dense: Counts;
 }
 
-/** A config's identity as a string, computed once per config object. */
-const configKeys = new WeakMap<FeatureConfig, string>();
-function configKey(config: FeatureConfig): string {
-  let key = configKeys.get(config);
-  if (key === undefined) configKeys.set(config, (key = JSON.stringify(config)));
-  return key;
-}
-
-/**
- * Raw feature strings of one text in three blocks. Prefixes keep the kinds apart. The intent and
- * the knowledge classifiers featurize each message with the same settings: the result is shared.
- */
-export const extractRaw = rememberRecent(
-  8,
-  (text: string, config: FeatureConfig) => `${configKey(config)}\u0000${text}`,
-  extractRawFeatures,
-);
-
-function extractRawFeatures(text: string, config: FeatureConfig): RawFeatures {
+/** Raw feature strings of one text in three blocks. Prefixes keep the kinds apart. */
+export function extractRaw(text: string, config: FeatureConfig): RawFeatures {
   const { words, surfaces, denseRuns, tags } = analyze(normalize(text), config.stem, config.posMaxN > 0);
   const wordCounts: Counts = new Map();
   const charCounts: Counts = new Map();
@@ -195,7 +177,7 @@ export class Featurizer {
     return { idx: Int32Array.from(idx), val: Float32Array.from(val) };
   }
 
-  private block(counts: ReadonlyMap<string, number>, weight: number, idx: number[], val: number[]): void {
+  private block(counts: Counts, weight: number, idx: number[], val: number[]): void {
     if (weight <= 0) return;
     const start = idx.length;
     let norm = 0;
